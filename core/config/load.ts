@@ -1,0 +1,74 @@
+/**
+ * Loading a config file: YAML → zod validation → paths resolved against the config file's folder.
+ * Every error is a ConfigError naming the offending key path.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type ConsentConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_FILE = 'consent.config.yaml';
+
+/** A validated config whose paths are absolute. `configFile` is where it came from. */
+export interface LoadedConfig extends ConsentConfig {
+  readonly configFile: string;
+  readonly configDir: string;
+}
+
+/** Formats a zod issue path as `sources[1].keys.email`. */
+export function formatKeyPath(issuePath: readonly PropertyKey[]): string {
+  return issuePath
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+export function configErrorFromZod(error: z.ZodError): ConfigError {
+  const issues = error.issues.map((issue) => `${formatKeyPath(issue.path) || '(top level)'}: ${issue.message}`);
+  const first = error.issues[0];
+  const firstPath = first ? formatKeyPath(first.path) : '';
+  const err = new ConfigError(firstPath, first?.message ?? 'invalid config');
+  err.message = issues.length === 1 ? issues[0]! : `${issues.length} problems:\n  ${issues.join('\n  ')}`;
+  return err;
+}
+
+/** Validates an already-parsed config object; `configFile` anchors relative paths. */
+export function parseConfig(raw: unknown, configFile: string): LoadedConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw configErrorFromZod(result.error);
+  const configDir = path.dirname(path.resolve(configFile));
+  const resolve = (p: string) => path.resolve(configDir, p);
+  const config = result.data;
+  return {
+    ...config,
+    configFile: path.resolve(configFile),
+    configDir,
+    warehouse: resolve(config.warehouse),
+    schedule: config.schedule.cron === undefined && config.schedule.interval === undefined ? { ...config.schedule, cron: '0 */6 * * *' } : config.schedule,
+    duckdb: { ...config.duckdb, ...(config.duckdb.tempDirectory ? { tempDirectory: resolve(config.duckdb.tempDirectory) } : {}) },
+    sources: config.sources.map((source) => ({ ...source, path: resolve(source.path) })),
+    exports: config.exports.map((exportConfig) => ({ ...exportConfig, path: resolve(exportConfig.path) })),
+  };
+}
+
+export function parseConfigText(text: string, configFile: string): LoadedConfig {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+    throw new ConfigError('', `${path.basename(configFile)} is not valid YAML${where ? ` (${where})` : ''}: ${first.message.split('\n')[0]}`);
+  }
+  return parseConfig(document.toJS() ?? {}, configFile);
+}
+
+export function loadConfig(configFile: string = DEFAULT_CONFIG_FILE): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError('', `cannot read config file ${configFile}${code === 'ENOENT' ? ': file not found' : `: ${code ?? String(error)}`}`);
+  }
+  return parseConfigText(text, configFile);
+}

@@ -1,0 +1,303 @@
+/**
+ * The configuration contract (design §9). Keys are the public interface: extend, never rename.
+ * Everything a user writes in `consent.config.yaml` is validated here before any work starts.
+ */
+import { z } from 'zod';
+
+/** Names used as SQL identifiers (attributes, sources) are restricted so they can be allow-listed. */
+const identifierName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must start with a letter or _ and contain only letters, digits and _');
+
+/** Source, segment and export names appear in file names and Web UI summaries. */
+const objectName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 characters of letters, digits, _, . and -, starting with a letter or digit');
+
+const columnName = z.string().trim().min(1, 'column name must not be empty');
+
+/** Unified fields every customer has; attributes may not reuse these names. */
+export const RESERVED_FIELDS = ['customer_id', 'email', 'phone', 'source_records', 'record_count'] as const;
+
+const isoDuration = z
+  .string()
+  .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, 'must be an ISO-8601 duration in years/months/weeks/days, e.g. P24M or P365D');
+
+export const purposeSchema = z.strictObject({
+  regime: z.enum(['opt-in', 'opt-out']),
+  /** A grant older than this counts as denied ("re-consent needed") from the day it expires. */
+  expiresAfter: isoDuration.optional(),
+  description: z.string().optional(),
+});
+
+const csvOptionsSchema = z.strictObject({
+  delimiter: z.string().min(1).max(4).optional(),
+  quote: z.string().max(1).optional(),
+  escape: z.string().max(1).optional(),
+  header: z.boolean().default(true),
+  /** Text that stands for "no value" in addition to the empty string. */
+  nullString: z.string().optional(),
+});
+
+const sourceBase = {
+  name: objectName,
+  format: z.enum(['csv', 'parquet', 'jsonl']),
+  path: z.string().min(1),
+  primaryKey: columnName,
+  csv: csvOptionsSchema.optional(),
+  /** strptime format for date columns when they are not ISO-8601, e.g. `%d/%m/%Y`. */
+  dateFormat: z.string().min(1).optional(),
+  description: z.string().optional(),
+};
+
+export const profileSourceSchema = z.strictObject({
+  ...sourceBase,
+  type: z.literal('profiles'),
+  keys: z
+    .strictObject({ email: columnName.optional(), phone: columnName.optional() })
+    .default({}),
+  /** Which keys take part in matching for this source (default: every mapped key). */
+  matchOn: z.array(z.enum(['email', 'phone'])).optional(),
+  attributes: z.record(identifierName, columnName).default({}),
+  /** Consent carried by the profile rows themselves: purpose → value column, plus an optional date column. */
+  consent: z
+    .strictObject({
+      purposes: z.record(z.string().min(1), columnName),
+      date: columnName.optional(),
+    })
+    .optional(),
+});
+
+export const consentSourceSchema = z
+  .strictObject({
+    ...sourceBase,
+    type: z.literal('consent'),
+    keys: z.strictObject({ email: columnName.optional(), phone: columnName.optional() }),
+    option: columnName.optional(),
+    purpose: z.string().min(1).optional(),
+    value: columnName,
+    date: columnName.optional(),
+  })
+  .superRefine((source, ctx) => {
+    const keyCount = Number(source.keys.email !== undefined) + Number(source.keys.phone !== undefined);
+    if (keyCount !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['keys'], message: 'a consent source maps exactly one alternate key: email or phone' });
+    }
+    if ((source.option === undefined) === (source.purpose === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['option'], message: 'set exactly one of `option` (a column) or `purpose` (a fixed purpose)' });
+    }
+  });
+
+export const sourceSchema = z.discriminatedUnion('type', [profileSourceSchema, consentSourceSchema]);
+
+/** Structured rule form (equivalent to the text form); validated further by the rule compiler. */
+export const segmentSchema = z.strictObject({
+  name: objectName,
+  rule: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  description: z.string().optional(),
+});
+
+export const exportSchema = z.strictObject({
+  name: objectName,
+  segment: objectName,
+  /** The export guard: a declared purpose, or `none` (explicitly) for internal use. */
+  purpose: z.string().min(1),
+  format: z.enum(['csv', 'parquet', 'jsonl']).default('csv'),
+  path: z.string().min(1),
+  fields: z.array(z.string().min(1)).min(1),
+  /** Write per-run delta files (added / removed since the previous published run). */
+  delta: z.boolean().default(true),
+});
+
+const DEFAULT_PLACEHOLDER_EMAILS = [
+  'test@test.com',
+  'test@example.com',
+  'noemail@noemail.com',
+  'none@none.com',
+  'na@na.com',
+  'no@email.com',
+  'unknown@unknown.com',
+  'email@email.com',
+];
+const DEFAULT_PLACEHOLDER_EMAIL_PATTERNS = [
+  '^(no|none|noemail|no-email|no_email|donotreply|do-not-reply|noreply|no-reply|unknown|test|null|na|n/a|x+)@',
+  '@(example|test|invalid|localhost)(\\.[a-z]+)?$',
+  '^[^@]*$',
+];
+const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = ['^0+$', '^(\\d)\\1+$', '^1234567890?$', '^0123456789$', '^\\d{1,5}$'];
+
+export const matchingSchema = z
+  .strictObject({
+    /** Exact normalised key values that never match (added to the defaults unless replaceDefaults). */
+    placeholderEmails: z.array(z.string()).default([]),
+    placeholderPhones: z.array(z.string()).default([]),
+    /** Regular expressions (RE2 syntax) over normalised keys that never match. */
+    placeholderEmailPatterns: z.array(z.string()).default([]),
+    placeholderPhonePatterns: z.array(z.string()).default([]),
+    replaceDefaults: z.boolean().default(false),
+    /** A cluster of more profile records than this is not merged but reported. */
+    maxClusterSize: z.number().int().min(2).default(50),
+  })
+  .default({
+    placeholderEmails: [],
+    placeholderPhones: [],
+    placeholderEmailPatterns: [],
+    placeholderPhonePatterns: [],
+    replaceDefaults: false,
+    maxClusterSize: 50,
+  });
+
+export const configSchema = z
+  .strictObject({
+    warehouse: z.string().min(1).default('./.consent'),
+    temporal: z
+      .strictObject({
+        address: z.string().min(1).default('localhost:7233'),
+        namespace: z.string().min(1).default('default'),
+        taskQueue: z.string().min(1).default('consent-refresh'),
+      })
+      .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'consent-refresh' }),
+    schedule: z
+      .strictObject({
+        id: objectName.default('consent-refresh'),
+        cron: z.string().min(1).optional(),
+        interval: z.string().min(1).optional(),
+        timezone: z.string().min(1).default('UTC'),
+        paused: z.boolean().default(false),
+        catchupWindow: z.string().min(1).default('1h'),
+      })
+      .default({ id: 'consent-refresh', timezone: 'UTC', paused: false, catchupWindow: '1h' }),
+    duckdb: z
+      .strictObject({
+        memoryLimit: z.string().optional(),
+        threads: z.number().int().min(1).optional(),
+        tempDirectory: z.string().optional(),
+      })
+      .default({}),
+    retention: z.strictObject({ runs: z.number().int().min(1).default(7) }).default({ runs: 7 }),
+    matching: matchingSchema,
+    purposes: z.record(z.string().trim().min(1), purposeSchema).refine((p) => Object.keys(p).length > 0, 'declare at least one purpose'),
+    sources: z.array(sourceSchema).min(1, 'declare at least one source'),
+    segments: z.array(segmentSchema).default([]),
+    exports: z.array(exportSchema).default([]),
+  })
+  .superRefine((config, ctx) => checkCrossReferences(config, ctx));
+
+export type ConsentConfig = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type ProfileSourceConfig = z.infer<typeof profileSourceSchema>;
+export type ConsentSourceConfig = z.infer<typeof consentSourceSchema>;
+export type SegmentConfig = z.infer<typeof segmentSchema>;
+export type ExportConfig = z.infer<typeof exportSchema>;
+export type PurposeConfig = z.infer<typeof purposeSchema>;
+export type MatchingConfig = z.infer<typeof matchingSchema>;
+
+export const DEFAULT_PLACEHOLDERS = {
+  emails: DEFAULT_PLACEHOLDER_EMAILS,
+  emailPatterns: DEFAULT_PLACEHOLDER_EMAIL_PATTERNS,
+  phones: [] as string[],
+  phonePatterns: DEFAULT_PLACEHOLDER_PHONE_PATTERNS,
+};
+
+/** Purpose names match case-insensitively after trimming; returns the declared spelling or undefined. */
+export function findPurpose(config: Pick<ConsentConfig, 'purposes'>, name: string): string | undefined {
+  const wanted = name.trim().toLowerCase();
+  return Object.keys(config.purposes).find((declared) => declared.trim().toLowerCase() === wanted);
+}
+
+type RefineCtx = z.core.$RefinementCtx<ConsentConfig>;
+
+function checkUnique(items: { name: string }[], key: string, ctx: RefineCtx): void {
+  const seen = new Map<string, number>();
+  items.forEach((item, index) => {
+    const lower = item.name.toLowerCase();
+    const first = seen.get(lower);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [key, index, 'name'], message: `duplicate name "${item.name}" (also ${key}[${first}])` });
+    } else {
+      seen.set(lower, index);
+    }
+  });
+}
+
+function checkCrossReferences(config: ConsentConfig, ctx: RefineCtx): void {
+  checkUnique(config.sources, 'sources', ctx);
+  checkUnique(config.segments, 'segments', ctx);
+  checkUnique(config.exports, 'exports', ctx);
+
+  const purposeNames = Object.keys(config.purposes);
+  const lowerPurposes = new Map<string, string>();
+  for (const name of purposeNames) {
+    const lower = name.trim().toLowerCase();
+    if (lower === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['purposes', name], message: '"none" is reserved for exports without a purpose' });
+    }
+    const other = lowerPurposes.get(lower);
+    if (other !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['purposes', name], message: `purpose names match case-insensitively; "${name}" clashes with "${other}"` });
+    }
+    lowerPurposes.set(lower, name);
+  }
+  const isPurpose = (name: string) => lowerPurposes.has(name.trim().toLowerCase());
+
+  if (!config.sources.some((source) => source.type === 'profiles')) {
+    ctx.addIssue({ code: 'custom', path: ['sources'], message: 'declare at least one source of type "profiles"' });
+  }
+
+  const attributeNames = new Set<string>();
+  config.sources.forEach((source, index) => {
+    if (source.type === 'profiles') {
+      if (source.keys.email === undefined && source.keys.phone === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['sources', index, 'keys'], message: 'a profile source maps at least one key: email or phone' });
+      }
+      for (const key of source.matchOn ?? []) {
+        if (source.keys[key] === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['sources', index, 'matchOn'], message: `matches on ${key} but keys.${key} is not mapped` });
+        }
+      }
+      for (const attribute of Object.keys(source.attributes)) {
+        if ((RESERVED_FIELDS as readonly string[]).includes(attribute.toLowerCase())) {
+          ctx.addIssue({ code: 'custom', path: ['sources', index, 'attributes', attribute], message: `"${attribute}" is a built-in field of every customer; choose another name` });
+        }
+        attributeNames.add(attribute.toLowerCase());
+      }
+      for (const purpose of Object.keys(source.consent?.purposes ?? {})) {
+        if (!isPurpose(purpose)) {
+          ctx.addIssue({ code: 'custom', path: ['sources', index, 'consent', 'purposes', purpose], message: `purpose "${purpose}" is not declared under purposes` });
+        }
+      }
+    } else if (source.purpose !== undefined && !isPurpose(source.purpose)) {
+      ctx.addIssue({ code: 'custom', path: ['sources', index, 'purpose'], message: `purpose "${source.purpose}" is not declared under purposes` });
+    }
+  });
+
+  const segmentNames = new Set(config.segments.map((segment) => segment.name));
+  const knownFields = new Set<string>([...RESERVED_FIELDS, ...attributeNames]);
+  config.exports.forEach((exportConfig, index) => {
+    if (!segmentNames.has(exportConfig.segment)) {
+      ctx.addIssue({ code: 'custom', path: ['exports', index, 'segment'], message: `segment "${exportConfig.segment}" is not declared under segments` });
+    }
+    if (exportConfig.purpose.trim().toLowerCase() !== 'none' && !isPurpose(exportConfig.purpose)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', index, 'purpose'],
+        message: `purpose "${exportConfig.purpose}" is not declared under purposes (write \`none\` explicitly for internal exports)`,
+      });
+    }
+    exportConfig.fields.forEach((field, fieldIndex) => {
+      if (!knownFields.has(field.toLowerCase()) && !field.toLowerCase().startsWith('consent:')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exports', index, 'fields', fieldIndex],
+          message: `unknown field "${field}"; known: ${[...knownFields].join(', ')} or consent:<purpose>`,
+        });
+      } else if (field.toLowerCase().startsWith('consent:') && !isPurpose(field.slice('consent:'.length))) {
+        ctx.addIssue({ code: 'custom', path: ['exports', index, 'fields', fieldIndex], message: `"${field}" names an undeclared purpose` });
+      }
+    });
+  });
+
+  if (config.schedule.cron !== undefined && config.schedule.interval !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'set either cron or interval, not both' });
+  }
+}

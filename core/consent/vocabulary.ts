@@ -1,0 +1,38 @@
+/**
+ * The consent value vocabulary (design §4): case-insensitive, trimmed. Spaces and underscores count as
+ * hyphens ("opt in", "OPT_IN" → opt-in). Anything else is not consent: the row is rejected.
+ */
+import { trimSql } from '../sql/normalise.js';
+
+export const GRANTED_WORDS = ['true', 'yes', 'y', '1', 'granted', 'opt-in', 'opted-in'] as const;
+export const DENIED_WORDS = ['false', 'no', 'n', '0', 'denied', 'opt-out', 'opted-out', 'withdrawn', 'revoked'] as const;
+
+/** JavaScript reading of a consent value: true, false, or undefined (not consent). */
+export function parseConsentValue(raw: string | null | undefined): boolean | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const word = canonicalWord(raw);
+  if ((GRANTED_WORDS as readonly string[]).includes(word)) return true;
+  if ((DENIED_WORDS as readonly string[]).includes(word)) return false;
+  return undefined;
+}
+
+function canonicalWord(raw: string): string {
+  return raw
+    .normalize('NFC')
+    .replace(/^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufeff\u200b-\u200d\u2060]+$/g, '')
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
+}
+
+/** SQL: the canonical word of a value expression. */
+function canonicalWordSql(expression: string): string {
+  return `regexp_replace(lower(${trimSql(`CAST(${expression} AS VARCHAR)`)}), '[\\s_]+', '-', 'g')`;
+}
+
+const literalList = (words: readonly string[]) => words.map((word) => `'${word}'`).join(', ');
+
+/** SQL: TRUE for granted, FALSE for denied, NULL for anything else (including NULL). */
+export function consentValueSql(expression: string): string {
+  const word = canonicalWordSql(expression);
+  return `(CASE WHEN ${word} IN (${literalList(GRANTED_WORDS)}) THEN TRUE WHEN ${word} IN (${literalList(DENIED_WORDS)}) THEN FALSE ELSE NULL END)`;
+}

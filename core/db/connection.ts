@@ -1,0 +1,73 @@
+/**
+ * DuckDB access for the domain core: one instance per file per process (DuckDBInstance.fromCache),
+ * statements as read-only `{ sql, params }` values with bound parameters.
+ */
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+
+/** A statement ready to run: SQL text built from allow-listed identifiers, values bound as `$name`. */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params?: Readonly<Record<string, DuckDBValue>>;
+}
+
+export interface DuckDbSettings {
+  readonly memoryLimit?: string | undefined;
+  readonly threads?: number | undefined;
+  readonly tempDirectory?: string | undefined;
+}
+
+export interface OpenOptions extends DuckDbSettings {
+  readonly readOnly?: boolean;
+}
+
+function instanceOptions(options: OpenOptions): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (options.readOnly) result['access_mode'] = 'READ_ONLY';
+  if (options.memoryLimit) result['memory_limit'] = options.memoryLimit;
+  if (options.threads) result['threads'] = String(options.threads);
+  if (options.tempDirectory) result['temp_directory'] = options.tempDirectory;
+  return result;
+}
+
+/** Opens (or reuses, within this process) the instance for a database file. */
+export async function openInstance(file: string, options: OpenOptions = {}): Promise<DuckDBInstance> {
+  if (file === ':memory:') return DuckDBInstance.create(':memory:', instanceOptions(options));
+  return DuckDBInstance.fromCache(file, instanceOptions(options));
+}
+
+/** Runs `work` with a fresh connection and always closes it. */
+export async function withConnection<T>(instance: DuckDBInstance, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const connection = await instance.connect();
+  try {
+    return await work(connection);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** Runs a statement and returns nothing. */
+export async function execute(connection: DuckDBConnection, statement: SqlStatement): Promise<void> {
+  if (statement.params && Object.keys(statement.params).length > 0) {
+    await connection.run(statement.sql, statement.params as Record<string, DuckDBValue>);
+  } else {
+    await connection.run(statement.sql);
+  }
+}
+
+/** Runs a query and returns its rows as JSON-friendly objects (BIGINT as string, dates as ISO text). */
+export async function queryRows<T = Record<string, unknown>>(connection: DuckDBConnection, statement: SqlStatement): Promise<T[]> {
+  const reader =
+    statement.params && Object.keys(statement.params).length > 0
+      ? await connection.runAndReadAll(statement.sql, statement.params as Record<string, DuckDBValue>)
+      : await connection.runAndReadAll(statement.sql);
+  return reader.getRowObjectsJson() as T[];
+}
+
+/** Runs a query returning one row with one numeric column (e.g. a count). */
+export async function queryNumber(connection: DuckDBConnection, statement: SqlStatement): Promise<number> {
+  const rows = await queryRows<Record<string, unknown>>(connection, statement);
+  const first = rows[0];
+  if (!first) return 0;
+  const value = Object.values(first)[0];
+  return value === null || value === undefined ? 0 : Number(value);
+}
