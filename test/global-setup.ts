@@ -1,2 +1,41 @@
-// Placeholder; replaced by the Temporal dev-server setup.
-export default function setup(): void {}
+/**
+ * One real Temporal dev server for the whole test run (the same CLI binary `npm start` uses, found or
+ * installed by scripts/temporal-cli.ts), headless, on a free port, state in a temp folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ensureDevServer, type DevServer } from '../client/dev-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+let server: DevServer | undefined;
+let stateDir: string | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'consent-temporal-'));
+  const port = await freePort();
+  server = await ensureDevServer({ address: `127.0.0.1:${port}`, namespace: 'default', stateDir, uiPort: null, detached: false });
+  project.provide('temporalAddress', server.address);
+  return async () => {
+    await server?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The refresh activities: thin adapters from Temporal to the domain core. Dependencies come in through
+ * `createActivities(deps)`; every input is validated with zod; every error becomes a Temporal failure
+ * without personal data (see failures.ts). All of them are idempotent per run id.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { LoadedConfig } from '../core/config/load.js';
+import { queryRows } from '../core/db/connection.js';
+import { combineExports, publishExport, runExport, type ExportResult } from '../core/exports/index.js';
+import { combineImports, importSource } from '../core/import/index.js';
+import { buildSegment, combineSegments, compileSegment, type SegmentResult } from '../core/segments/index.js';
+import { unify, type UnifyResult } from '../core/unify/index.js';
+import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../core/warehouse/index.js';
+import { withFailures } from './failures.js';
+import {
+  discardInputSchema,
+  exportInputSchema,
+  importInputSchema,
+  planInputSchema,
+  publishInputSchema,
+  segmentInputSchema,
+  unifyInputSchema,
+  type DiscardInput,
+  type ExportInput,
+  type ImportInput,
+  type PlanInput,
+  type PublishInput,
+  type PublishResult,
+  type RefreshPlan,
+  type SegmentInput,
+  type SourceImportSummary,
+  type UnifyInput,
+} from './types.js';
+
+export interface ActivityDeps {
+  readonly config: LoadedConfig;
+  readonly layout: WarehouseLayout;
+  readonly runDatabases: RunDatabases;
+  /** The task queue this worker host listens on for run-local activities. */
+  readonly hostTaskQueue: string;
+  /** Whether the refresh search attributes are registered on the server. */
+  readonly searchAttributes: boolean;
+  readonly clock: () => Date;
+  readonly log?: (message: string) => void;
+}
+
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // Not inside an activity context (direct calls in tests): nothing to report to.
+  }
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { config, layout, runDatabases } = deps;
+  const log = deps.log ?? (() => undefined);
+
+  return {
+    /** Checks the config compiles, picks this host for the run and names the previous published run. */
+    planRefresh: withFailures(async (raw: PlanInput): Promise<RefreshPlan> => {
+      const input = planInputSchema.parse(raw);
+      config.segments.forEach((_, index) => compileSegment(config, index));
+      const current = readCurrentRun(layout);
+      const previousRunId = current && existsSync(layout.runDatabase(current.runId)) ? current.runId : null;
+      return {
+        runId: input.runId,
+        previousRunId,
+        hostTaskQueue: deps.hostTaskQueue,
+        configName: path.basename(config.configFile),
+        searchAttributes: deps.searchAttributes,
+        sources: config.sources.map((source, index) => ({ index, name: source.name, type: source.type, format: source.format })),
+        segments: config.segments.map((segment, index) => ({ index, name: segment.name })),
+        exports: config.exports.map((exportConfig, index) => ({
+          index,
+          name: exportConfig.name,
+          segment: exportConfig.segment,
+          purpose: exportConfig.purpose,
+          format: exportConfig.format,
+        })),
+      };
+    }),
+
+    importSource: withFailures(async (raw: ImportInput): Promise<SourceImportSummary> => {
+      const input = importInputSchema.parse(raw);
+      const run = runDatabases.run(input.runId, input.previousRunId);
+      heartbeat({ stage: 'import', sourceIndex: input.sourceIndex });
+      const result = await run.withConnection((connection) =>
+        importSource(connection, config, input.sourceIndex, { onProgress: (rowsRead) => heartbeat({ rowsRead }) }),
+      );
+      log(`run ${input.runId}: imported source ${result.source}: ${result.rowsRead} rows, ${result.rowsRejected} rejected`);
+      return result;
+    }),
+
+    unifyCustomers: withFailures(async (raw: UnifyInput): Promise<UnifyResult> => {
+      const input = unifyInputSchema.parse(raw);
+      const run = runDatabases.run(input.runId, input.previousRunId);
+      heartbeat({ stage: 'unify' });
+      const result = await run.withConnection(async (connection) => {
+        await combineImports(connection, config);
+        return unify(connection, config, { runId: input.runId, runStartedAt: new Date(input.runStartedAt), hasPrevious: input.previousRunId !== null });
+      });
+      log(`run ${input.runId}: unified ${result.profileRecords} records into ${result.customers} customers`);
+      return result;
+    }),
+
+    buildSegment: withFailures(async (raw: SegmentInput): Promise<SegmentResult> => {
+      const input = segmentInputSchema.parse(raw);
+      const run = runDatabases.run(input.runId, input.previousRunId);
+      return run.withConnection((connection) => buildSegment(connection, config, input.segmentIndex));
+    }),
+
+    writeExport: withFailures(async (raw: ExportInput): Promise<ExportResult> => {
+      const input = exportInputSchema.parse(raw);
+      const run = runDatabases.run(input.runId, input.previousRunId);
+      heartbeat({ stage: 'export', exportIndex: input.exportIndex });
+      return run.withConnection((connection) =>
+        runExport(connection, config, input.exportIndex, { runId: input.runId, runStartedAt: new Date(input.runStartedAt) }),
+      );
+    }),
+
+    /** Makes the run current: finish its tables, close its file, write its summary, swap current.json, publish export files. */
+    publishRun: withFailures(async (raw: PublishInput): Promise<PublishResult> => {
+      const input = publishInputSchema.parse(raw);
+      const alreadyCurrent = readCurrentRun(layout)?.runId === input.runId;
+      if (!alreadyCurrent) {
+        const run = runDatabases.run(input.runId, input.previousRunId);
+        await run.withConnection(async (connection) => {
+          await combineSegments(connection, config);
+          await combineExports(connection, config);
+          await queryRows(connection, { sql: 'CHECKPOINT' });
+        });
+        await runDatabases.close(input.runId);
+      }
+      const publishedAt = deps.clock().toISOString();
+      writeFileAtomic(layout.runSummary(input.runId), `${JSON.stringify({ ...input.summary, runId: input.runId, publishedAt }, null, 2)}\n`);
+      if (!alreadyCurrent) writeCurrentRun(layout, { runId: input.runId, publishedAt, previousRunId: input.previousRunId });
+      const exportFiles: string[] = [];
+      config.exports.forEach((_, index) => exportFiles.push(...publishExport(config, index, input.runId).files));
+      const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: input.runId });
+      log(`run ${input.runId}: published (${exportFiles.length} export files, pruned ${deletedRuns.length} runs)`);
+      return { runId: input.runId, publishedAt, exportFiles, prunedRuns: deletedRuns };
+    }),
+
+    /** Cleans up a run that will not publish: closes and deletes its database and per-run export folders. */
+    discardRun: withFailures(async (raw: DiscardInput): Promise<{ runId: string; discarded: boolean }> => {
+      const input = discardInputSchema.parse(raw);
+      if (readCurrentRun(layout)?.runId === input.runId) return { runId: input.runId, discarded: false };
+      await runDatabases.close(input.runId);
+      const file = layout.runDatabase(input.runId);
+      for (const target of [file, `${file}.wal`, layout.runSummary(input.runId)]) rmSync(target, { force: true });
+      for (const exportConfig of config.exports) {
+        rmSync(path.join(exportConfig.path, 'runs', input.runId), { recursive: true, force: true });
+      }
+      log(`run ${input.runId}: discarded`);
+      return { runId: input.runId, discarded: true };
+    }),
+  };
+}
+
+export type RefreshActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,2 @@
+export { createActivities, type ActivityDeps, type RefreshActivities } from './create-activities.js';
+export * from './types.js';

@@ -1,0 +1,54 @@
+/**
+ * Inputs and outputs of the refresh activities: ids, names, paths and counts only — never rows or
+ * personal data (they are stored in Temporal's history and shown in the Web UI).
+ */
+import { z } from 'zod';
+
+const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/);
+const index = z.number().int().min(0);
+
+export const planInputSchema = z.strictObject({ runId });
+export const runRefSchema = z.strictObject({ runId, previousRunId: runId.nullable() });
+export const importInputSchema = runRefSchema.extend({ sourceIndex: index });
+export const unifyInputSchema = runRefSchema.extend({ runStartedAt: z.string().datetime() });
+export const segmentInputSchema = runRefSchema.extend({ segmentIndex: index });
+export const exportInputSchema = runRefSchema.extend({ exportIndex: index, runStartedAt: z.string().datetime() });
+export const publishInputSchema = runRefSchema.extend({ summary: z.record(z.string(), z.unknown()) });
+export const discardInputSchema = z.strictObject({ runId });
+
+export type PlanInput = z.infer<typeof planInputSchema>;
+export type RunRef = z.infer<typeof runRefSchema>;
+export type ImportInput = z.infer<typeof importInputSchema>;
+export type UnifyInput = z.infer<typeof unifyInputSchema>;
+export type SegmentInput = z.infer<typeof segmentInputSchema>;
+export type ExportInput = z.infer<typeof exportInputSchema>;
+export type PublishInput = z.infer<typeof publishInputSchema>;
+export type DiscardInput = z.infer<typeof discardInputSchema>;
+
+export interface RefreshPlan {
+  readonly runId: string;
+  readonly previousRunId: string | null;
+  /** The task queue of the worker host that holds this run's database file. */
+  readonly hostTaskQueue: string;
+  readonly configName: string;
+  readonly searchAttributes: boolean;
+  readonly sources: readonly { index: number; name: string; type: string; format: string }[];
+  readonly segments: readonly { index: number; name: string }[];
+  readonly exports: readonly { index: number; name: string; segment: string; purpose: string; format: string }[];
+}
+
+export interface SourceImportSummary {
+  readonly source: string;
+  readonly rowsRead: number;
+  readonly rowsAccepted: number;
+  readonly rowsRejected: number;
+  readonly consentFacts: number;
+  readonly topRejectReasons: readonly { reason: string; count: number }[];
+}
+
+export interface PublishResult {
+  readonly runId: string;
+  readonly publishedAt: string;
+  readonly exportFiles: readonly string[];
+  readonly prunedRuns: readonly string[];
+}

@@ -1,0 +1,63 @@
+import { queryRows } from '../../core/db/connection.js';
+import { loadConfigFrom } from '../config-path.js';
+import { withCurrentRun } from '../current-run-reader.js';
+import { EXIT_FAILURE, EXIT_OK, CliError, EXIT_USAGE } from '../exit-codes.js';
+import type { CommandHandler } from '../cli.js';
+
+/** The look-up key: an email (NFC, trimmed, lower-cased) when it has an @, otherwise a phone (digits only). */
+export function lookupKey(raw: string): { kind: 'email' | 'phone'; value: string } | undefined {
+  const trimmed = raw.normalize('NFC').trim();
+  if (trimmed.includes('@')) return trimmed ? { kind: 'email', value: trimmed.toLowerCase() } : undefined;
+  const digits = trimmed.replace(/[^0-9]/g, '');
+  return digits ? { kind: 'phone', value: digits } : undefined;
+}
+
+/** `consent profile <email|phone>`: the unified profile, its source records and effective consent with lineage. */
+export const runProfileCommand: CommandHandler = async ({ positionals, config: configPath, json }) => {
+  const key = positionals[0] ? lookupKey(positionals[0]) : undefined;
+  if (!key) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
+  const config = loadConfigFrom(configPath);
+  const found = await withCurrentRun(config, async (connection, current) => {
+    const ids = await queryRows<{ customer_id: string }>(connection, {
+      sql: 'SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = $kind AND key_value = $value ORDER BY customer_id',
+      params: { kind: key.kind, value: key.value },
+    });
+    const profiles = [];
+    for (const { customer_id } of ids) {
+      const [customer] = await queryRows<Record<string, unknown>>(connection, { sql: 'SELECT * FROM customers WHERE customer_id = $id', params: { id: customer_id } });
+      const records = await queryRows<Record<string, unknown>>(connection, {
+        sql: `SELECT p.* FROM profile_records p JOIN record_customer r USING (source, record_id) WHERE r.customer_id = $id ORDER BY p.source_rank, p.row_no`,
+        params: { id: customer_id },
+      });
+      const consent = await queryRows<Record<string, unknown>>(connection, {
+        sql: `SELECT purpose, granted, basis, source, consent_id, consent_date, record_count FROM effective_consent WHERE customer_id = $id ORDER BY purpose`,
+        params: { id: customer_id },
+      });
+      profiles.push({ customer, records, consent });
+    }
+    return { runId: current.runId, profiles };
+  });
+  if (found.profiles.length === 0) {
+    console.error(`no customer with that ${key.kind} in run ${found.runId}`);
+    return EXIT_FAILURE;
+  }
+  if (json) {
+    console.log(JSON.stringify(found, null, 2));
+    return EXIT_OK;
+  }
+  for (const { customer, records, consent } of found.profiles) {
+    console.log(`customer ${String(customer?.['customer_id'])} (run ${found.runId})`);
+    for (const [field, value] of Object.entries(customer ?? {})) {
+      if (field === 'customer_id') continue;
+      console.log(`  ${field}: ${Array.isArray(value) ? value.join(', ') : value === null ? '' : String(value)}`);
+    }
+    console.log('  source records:');
+    for (const record of records) console.log(`    ${String(record['source'])}:${String(record['record_id'])} (row ${String(record['row_no'])}) email=${String(record['email'] ?? '')} phone=${String(record['phone'] ?? '')}`);
+    console.log('  effective consent:');
+    for (const c of consent) {
+      const decided = c['basis'] === 'default' ? 'default (no valid record)' : `${String(c['source'])} consent ${String(c['consent_id'])}${c['consent_date'] ? ` dated ${String(c['consent_date'])}` : ' (undated)'}${c['basis'] === 'expired' ? ' — grant expired' : ''}`;
+      console.log(`    ${String(c['purpose'])}: ${c['granted'] ? 'granted' : 'denied'} — decided by ${decided}; ${String(c['record_count'])} records considered`);
+    }
+  }
+  return EXIT_OK;
+};

@@ -1,0 +1,29 @@
+import { loadConfigFrom } from '../config-path.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
+import { formatSummary } from '../format-summary.js';
+import { createProgressPrinter } from '../progress-printer.js';
+import { refreshNow, waitForRefresh } from '../refresh-now.js';
+import { connectClient } from '../temporal-connection.js';
+import type { CommandHandler } from '../cli.js';
+
+/** `consent refresh [--wait]`: refresh now; with --wait, live progress and the summary, non-zero on failure. */
+export const runRefreshCommand: CommandHandler = async ({ config: configPath, wait, json }) => {
+  const config = loadConfigFrom(configPath);
+  const { client, connection } = await connectClient(config);
+  try {
+    const started = await refreshNow(client, config);
+    console.error(`refresh started: workflow ${started.workflowId}`);
+    if (!wait) return EXIT_OK;
+    try {
+      const result = await waitForRefresh(client, started.workflowId, createProgressPrinter());
+      console.log(json ? JSON.stringify(result, null, 2) : formatSummary(result));
+      return EXIT_OK;
+    } catch (error) {
+      const cause = (error as Error).cause;
+      console.error(`refresh failed: ${cause instanceof Error ? cause.message : (error as Error).message}`);
+      return EXIT_FAILURE;
+    }
+  } finally {
+    await connection.close();
+  }
+};

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readCurrentRun, warehouseLayout } from '../../core/warehouse/index.js';
+import { loadConfigFrom } from '../config-path.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { connectClient } from '../temporal-connection.js';
+import type { CommandHandler } from '../cli.js';
+
+interface RunRow {
+  workflowId: string;
+  status: string;
+  trigger: string;
+  startedAt: string;
+  durationS: number | null;
+  runId: string | null;
+  rowsRead: number | null;
+  customers: number | null;
+  segmentSizes: unknown;
+  exportRows: unknown;
+  error: string | null;
+}
+
+/** `consent status`: recent refreshes from Temporal visibility, plus the current published run. */
+export const runStatusCommand: CommandHandler = async ({ config: configPath, json }) => {
+  const config = loadConfigFrom(configPath);
+  const layout = warehouseLayout(config.warehouse);
+  const current = readCurrentRun(layout);
+  const runs: RunRow[] = [];
+  let temporalError: string | null = null;
+  try {
+    const { client, connection } = await connectClient(config);
+    try {
+      for await (const execution of client.workflow.list({ query: `WorkflowType = 'RefreshWorkflow' AND TaskQueue = '${config.temporal.taskQueue.replaceAll("'", '')}'`, pageSize: 20 })) {
+        const memo = (execution.memo ?? {}) as Record<string, unknown>;
+        runs.push({
+          workflowId: execution.workflowId,
+          status: execution.status.name,
+          trigger: String(memo['trigger'] ?? ''),
+          startedAt: execution.startTime.toISOString(),
+          durationS: execution.closeTime ? Math.round((execution.closeTime.getTime() - execution.startTime.getTime()) / 100) / 10 : null,
+          runId: (memo['runId'] as string | undefined) ?? null,
+          rowsRead: (memo['rowsRead'] as number | undefined) ?? null,
+          customers: (memo['customers'] as number | undefined) ?? null,
+          segmentSizes: memo['segmentSizes'] ?? null,
+          exportRows: memo['exportRows'] ?? null,
+          error: (memo['error'] as string | undefined) ?? null,
+        });
+        if (runs.length >= 10) break;
+      }
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    temporalError = (error as Error).message;
+  }
+  const summary = current && existsSync(layout.runSummary(current.runId)) ? JSON.parse(readFileSync(layout.runSummary(current.runId), 'utf8')) : null;
+  if (json) {
+    console.log(JSON.stringify({ current, currentSummary: summary, runs, temporalError }, null, 2));
+    return EXIT_OK;
+  }
+  console.log(current ? `current run: ${current.runId} (published ${current.publishedAt})` : 'no published run yet');
+  if (temporalError) console.log(`Temporal not reachable at ${config.temporal.address}: ${temporalError}`);
+  if (runs.length) console.log('recent refreshes:');
+  for (const r of runs) {
+    const counts = [r.rowsRead !== null ? `${r.rowsRead} rows` : '', r.customers !== null ? `${r.customers} customers` : '', r.segmentSizes ? `segments ${JSON.stringify(r.segmentSizes)}` : '', r.exportRows ? `exports ${JSON.stringify(r.exportRows)}` : '']
+      .filter(Boolean)
+      .join(', ');
+    console.log(`  ${r.startedAt}  ${r.status.padEnd(10)} ${r.trigger.padEnd(8)} ${r.durationS !== null ? `${r.durationS}s` : 'running'}  ${r.runId ?? ''}  ${counts}${r.error ? `  error: ${r.error}` : ''}`);
+  }
+  return EXIT_OK;
+};

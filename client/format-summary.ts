@@ -1,0 +1,41 @@
+/** Human-readable run summaries for the terminal (counts and names only). */
+import type { RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
+
+export function formatSummary(result: RefreshResult): string {
+  const lines: string[] = [];
+  lines.push(`Refresh ${result.runId} (${result.trigger}) published at ${result.publishedAt}`);
+  lines.push('Sources:');
+  for (const source of result.sources) {
+    const reasons = source.topRejectReasons.map((r) => `${r.reason} ×${r.count}`).join(', ');
+    lines.push(`  ${source.source}: ${source.rowsRead} rows read, ${source.rowsAccepted} accepted, ${source.rowsRejected} rejected${reasons ? ` (${reasons})` : ''}`);
+  }
+  const u = result.unify;
+  lines.push(`Customers: ${u.customers} from ${u.profileRecords} profile records (${u.mergedRecords} merged; refused: ${u.refusedKeys} placeholder keys, ${u.refusedClusters} oversized clusters)`);
+  lines.push(`Consent: ${u.consentFacts} records, ${u.attachedFacts} attached, ${u.orphanFacts} orphans; granted: ${Object.entries(u.effectiveGranted).map(([p, n]) => `${p} ${n}`).join(', ')}`);
+  lines.push('Segments:');
+  for (const segment of result.segments) lines.push(`  ${segment.segment}: ${segment.members} members (+${segment.added} −${segment.removed})`);
+  if (result.segments.length === 0) lines.push('  (none)');
+  lines.push('Exports:');
+  for (const e of result.exports) {
+    lines.push(`  ${e.export} (${e.segment}, purpose ${e.purpose}): ${e.rowsWritten} rows written, ${e.heldBack} held back by the consent guard (+${e.added} −${e.removed})`);
+  }
+  if (result.exports.length === 0) lines.push('  (none)');
+  if (result.exportFiles.length) {
+    lines.push('Export files:');
+    for (const file of result.exportFiles) lines.push(`  ${file}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatProgress(progress: RefreshProgress): string {
+  const parts = [`[${progress.stage}]`, progress.runId ?? ''];
+  const sources = Object.entries(progress.sources).map(([name, s]) => (s === 'running' ? `${name}…` : `${name} ${s.rowsRead} rows`));
+  if (sources.length) parts.push(`sources: ${sources.join(', ')}`);
+  if (progress.customers !== null) parts.push(`customers: ${progress.customers}`);
+  const segments = Object.entries(progress.segments).map(([name, s]) => (s === 'running' ? `${name}…` : `${name} ${s.members}`));
+  if (segments.length) parts.push(`segments: ${segments.join(', ')}`);
+  const exports = Object.entries(progress.exports).map(([name, e]) => (e === 'running' ? `${name}…` : `${name} ${e.rowsWritten}`));
+  if (exports.length) parts.push(`exports: ${exports.join(', ')}`);
+  if (progress.error) parts.push(`error: ${progress.error}`);
+  return parts.filter(Boolean).join('  ');
+}

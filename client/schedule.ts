@@ -1,0 +1,63 @@
+/**
+ * The refresh Schedule (design §7): one per warehouse, id from config, overlap policy BUFFER_ONE so two
+ * refreshes of one warehouse never run at once (a request during a run queues exactly one follow-up).
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
+import type { LoadedConfig } from '../core/config/load.js';
+import type { RefreshInput } from '../workflows/refresh-types.js';
+
+export const REFRESH_WORKFLOW_TYPE = 'RefreshWorkflow';
+
+export function scheduleOptions(config: LoadedConfig): ScheduleOptions {
+  const { schedule, temporal } = config;
+  const input: RefreshInput = { trigger: 'schedule' };
+  return {
+    scheduleId: schedule.id,
+    spec: {
+      ...(schedule.cron ? { cronExpressions: [schedule.cron] } : {}),
+      ...(schedule.interval ? { intervals: [{ every: schedule.interval as '1h' }] } : {}),
+      timezone: schedule.timezone,
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: REFRESH_WORKFLOW_TYPE,
+      workflowId: `${schedule.id}`,
+      taskQueue: temporal.taskQueue,
+      args: [input],
+      staticSummary: `consent refresh (${config.configFile.split(/[\\/]/).pop()})`,
+      staticDetails: `Consent refresh of warehouse ${config.warehouse}: import ${config.sources.length} sources, unify, ${config.segments.length} segments, ${config.exports.length} exports, publish.`,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: schedule.catchupWindow as '1h', pauseOnFailure: false },
+    state: { paused: schedule.paused, note: schedule.paused ? 'paused by config' : 'created from config' },
+  };
+}
+
+/** Creates the schedule, or updates it to match the config when it exists (idempotent). */
+export async function upsertSchedule(client: Client, config: LoadedConfig): Promise<{ handle: ScheduleHandle; created: boolean }> {
+  const options = scheduleOptions(config);
+  try {
+    const handle = await client.schedule.create(options);
+    return { handle, created: true };
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    const handle = client.schedule.getHandle(options.scheduleId);
+    await handle.update((previous) => ({
+      ...previous,
+      spec: options.spec,
+      action: options.action,
+      policies: options.policies,
+      state: { ...previous.state, paused: config.schedule.paused, note: previous.state.note },
+    }));
+    return { handle, created: false };
+  }
+}
+
+export async function scheduleExists(client: Client, scheduleId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(scheduleId).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return false;
+    throw error;
+  }
+}

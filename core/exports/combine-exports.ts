@@ -1,0 +1,26 @@
+/** Before publishing: `export_members` for the whole run (the next run diffs against it) and `export_stats`. */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { execute } from '../db/connection.js';
+import { exportChangesTable, exportMembersTable } from './export-tables.js';
+
+export async function combineExports(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
+  const params: Record<string, string> = {};
+  const members: string[] = [];
+  const stats: string[] = [];
+  config.exports.forEach((exportConfig, index) => {
+    params[`e${index}`] = exportConfig.name;
+    members.push(`SELECT $e${index} AS export, customer_id FROM ${exportMembersTable(index)}`);
+    stats.push(`SELECT $e${index} AS export, (SELECT count(*) FROM ${exportMembersTable(index)}) AS rows_written,
+      (SELECT count(*) FROM ${exportChangesTable(index)} WHERE change = 'added') AS added,
+      (SELECT count(*) FROM ${exportChangesTable(index)} WHERE change = 'removed') AS removed`);
+  });
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE export_members AS ${members.length ? members.join(' UNION ALL ') : 'SELECT NULL::VARCHAR AS export, NULL::VARCHAR AS customer_id WHERE FALSE'}`,
+    params,
+  });
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE export_stats AS ${stats.length ? stats.join(' UNION ALL ') : 'SELECT NULL::VARCHAR AS export, 0::BIGINT AS rows_written, 0::BIGINT AS added, 0::BIGINT AS removed WHERE FALSE'}`,
+    params,
+  });
+}

@@ -1,0 +1,195 @@
+/**
+ * One export of one run (design §6):
+ *   1. members = segment membership ∩ export guard (effective consent for the export's purpose is granted;
+ *      `purpose: none` skips the guard); held back = segment members the guard kept out;
+ *   2. delta against the previous published run's export membership (added / removed);
+ *   3. files into the run's own folder, each written to a temp name, fsynced, renamed; the manifest last.
+ * The latest files in the export folder are only replaced at publish (see publish-export.ts), so a failed
+ * run never changes what downstream tools read. Re-running for the same run gives identical files.
+ */
+import { renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { findPurpose } from '../config/schema.js';
+import { execute, queryNumber } from '../db/connection.js';
+import { ConfigError } from '../errors.js';
+import { previousHasTable } from '../segments/previous-run.js';
+import { segmentMembersTable } from '../segments/segment-tables.js';
+import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
+import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
+import { exportPaths, prepareExportFolders, type ExportFileKind, type ExportFormat } from './export-paths.js';
+import { resolveExportFields } from './export-fields.js';
+import { exportChangesTable, exportMembersTable, exportRowsTable } from './export-tables.js';
+import { sha256File } from './file-checksum.js';
+import { neutraliseFormulaSql } from './spreadsheet-safe.js';
+
+export interface ExportFileEntry {
+  readonly kind: ExportFileKind;
+  /** Path relative to the export folder. */
+  readonly path: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface ExportManifest {
+  readonly runId: string;
+  readonly export: string;
+  readonly segment: string;
+  readonly purpose: string;
+  readonly format: ExportFormat;
+  readonly fields: readonly string[];
+  readonly createdAt: string;
+  readonly rowCount: number;
+  readonly heldBack: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly files: readonly ExportFileEntry[];
+}
+
+export interface ExportResult {
+  readonly export: string;
+  readonly segment: string;
+  readonly purpose: string;
+  readonly rowsWritten: number;
+  readonly segmentMembers: number;
+  readonly heldBack: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly runManifest: string;
+}
+
+/** The guard's purpose: the declared spelling, or null for an explicit `none`. */
+export function guardPurpose(config: LoadedConfig, exportIndex: number): string | null {
+  const exportConfig = config.exports[exportIndex]!;
+  if (exportConfig.purpose.trim().toLowerCase() === 'none') return null;
+  const purpose = findPurpose(config, exportConfig.purpose);
+  if (!purpose) throw new ConfigError(`exports[${exportIndex}].purpose`, `purpose "${exportConfig.purpose}" is not declared`);
+  return purpose;
+}
+
+async function buildMembership(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, segmentIndex: number): Promise<void> {
+  const exportConfig = config.exports[exportIndex]!;
+  const purpose = guardPurpose(config, exportIndex);
+  const members = exportMembersTable(exportIndex);
+  const segmentTable = segmentMembersTable(segmentIndex);
+  if (purpose === null) {
+    await execute(connection, { sql: `CREATE OR REPLACE TABLE ${members} AS SELECT customer_id FROM ${segmentTable} ORDER BY customer_id` });
+  } else {
+    await execute(connection, {
+      sql: `CREATE OR REPLACE TABLE ${members} AS
+        SELECT s.customer_id FROM ${segmentTable} s
+        JOIN effective_consent ec ON ec.customer_id = s.customer_id AND ec.purpose = $purpose AND ec.granted IS TRUE
+        ORDER BY s.customer_id`,
+      params: { purpose },
+    });
+  }
+  const hasPrevious = await previousHasTable(connection, 'export_members');
+  const previous = hasPrevious ? `(SELECT customer_id FROM prev.export_members WHERE export = $export)` : `(SELECT NULL::VARCHAR AS customer_id WHERE FALSE)`;
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE ${exportChangesTable(exportIndex)} AS
+      SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${previous})
+      UNION ALL
+      SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${previous} EXCEPT SELECT customer_id FROM ${members})
+      ORDER BY change, customer_id`,
+    params: hasPrevious ? { export: exportConfig.name } : {},
+  });
+}
+
+async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {
+  const exportConfig = config.exports[exportIndex]!;
+  const fields = resolveExportFields(config, exportIndex);
+  const params = Object.assign({}, ...fields.map((field) => field.params)) as Record<string, string>;
+  const columns = fields
+    .map((field, index) => `${exportConfig.format === 'csv' ? neutraliseFormulaSql(field.sql) : field.sql} AS "f${index}"`)
+    .join(', ');
+  const ids =
+    kind === 'full'
+      ? exportMembersTable(exportIndex)
+      : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE ${exportRowsTable(exportIndex, kind)} AS
+      SELECT ${columns} FROM ${ids} m LEFT JOIN customers c ON c.customer_id = m.customer_id ORDER BY m.customer_id`,
+    params,
+  });
+}
+
+/** COPY options per format; the column names are the configured field names. */
+function copyOptions(format: ExportFormat): string {
+  switch (format) {
+    case 'csv':
+      return `(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"')`;
+    case 'parquet':
+      return `(FORMAT parquet, COMPRESSION zstd)`;
+    case 'jsonl':
+      return `(FORMAT json)`;
+  }
+}
+
+async function writeRowsFile(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind, target: string): Promise<number> {
+  const exportConfig = config.exports[exportIndex]!;
+  const table = exportRowsTable(exportIndex, kind);
+  // Field names are allow-listed config values; quoted as identifiers for the file header.
+  const select = exportConfig.fields.map((name, index) => `"f${index}" AS ${quoteIdentifier(name)}`).join(', ');
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
+  rmSync(temp, { force: true });
+  await execute(connection, { sql: `COPY (SELECT ${select} FROM ${table}) TO ${quoteLiteral(temp)} ${copyOptions(exportConfig.format)}` });
+  fsyncFile(temp);
+  renameSync(temp, target);
+  return queryNumber(connection, { sql: `SELECT count(*) FROM ${table}` });
+}
+
+export async function runExport(
+  connection: DuckDBConnection,
+  config: LoadedConfig,
+  exportIndex: number,
+  run: { runId: string; runStartedAt: Date },
+): Promise<ExportResult> {
+  const exportConfig = config.exports[exportIndex]!;
+  const segmentIndex = config.segments.findIndex((segment) => segment.name === exportConfig.segment);
+  if (segmentIndex < 0) throw new ConfigError(`exports[${exportIndex}].segment`, `segment "${exportConfig.segment}" is not declared`);
+  const paths = exportPaths(exportConfig.path, exportConfig.name, run.runId, exportConfig.format);
+  prepareExportFolders(paths, exportConfig.name);
+
+  await buildMembership(connection, config, exportIndex, segmentIndex);
+  const kinds: ExportFileKind[] = exportConfig.delta ? ['full', 'added', 'removed'] : ['full'];
+  const files: ExportFileEntry[] = [];
+  for (const kind of kinds) {
+    await buildRows(connection, config, exportIndex, kind);
+    const target = paths.runData(kind);
+    const rows = await writeRowsFile(connection, config, exportIndex, kind, target);
+    files.push({ kind, path: path.relative(paths.folder, target).split(path.sep).join('/'), rows, bytes: statSync(target).size, sha256: await sha256File(target) });
+  }
+  const segmentMembers = await queryNumber(connection, { sql: `SELECT count(*) FROM ${segmentMembersTable(segmentIndex)}` });
+  const rowsWritten = files[0]!.rows;
+  const added = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'added'` });
+  const removed = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'removed'` });
+  const purpose = guardPurpose(config, exportIndex) ?? 'none';
+  const manifest: ExportManifest = {
+    runId: run.runId,
+    export: exportConfig.name,
+    segment: exportConfig.segment,
+    purpose,
+    format: exportConfig.format,
+    fields: exportConfig.fields,
+    createdAt: run.runStartedAt.toISOString(),
+    rowCount: rowsWritten,
+    heldBack: segmentMembers - rowsWritten,
+    added,
+    removed,
+    files,
+  };
+  writeFileAtomic(paths.runManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  return {
+    export: exportConfig.name,
+    segment: exportConfig.segment,
+    purpose,
+    rowsWritten,
+    segmentMembers,
+    heldBack: manifest.heldBack,
+    added,
+    removed,
+    runManifest: paths.runManifest,
+  };
+}

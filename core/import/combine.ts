@@ -1,0 +1,70 @@
+/**
+ * Finishing the import stage: (re)creates profile_records, consent_records, rejects and source_stats
+ * (docs/tables.md) from every source's `src_<n>_*` tables, in one transaction.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { execute, queryRows } from '../db/connection.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { COMBINED_TABLES, SOURCE_OUTPUT_PARTS, sourceTable, sourceTableName } from './tables.js';
+
+/** Unified attribute names across profile sources, in config order (first spelling wins; names are case-insensitive in SQL). */
+export function unifiedAttributes(config: Pick<LoadedConfig, 'sources'>): string[] {
+  const byLower = new Map<string, string>();
+  for (const source of config.sources) {
+    if (source.type !== 'profiles') continue;
+    for (const attribute of Object.keys(source.attributes)) {
+      if (!byLower.has(attribute.toLowerCase())) byLower.set(attribute.toLowerCase(), attribute);
+    }
+  }
+  return [...byLower.values()];
+}
+
+export async function combineImports(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
+  const existing = new Set(
+    (await queryRows<{ table_name: string }>(connection, { sql: `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'` })).map(
+      (row) => row.table_name,
+    ),
+  );
+  config.sources.forEach((source, index) => {
+    for (const part of SOURCE_OUTPUT_PARTS) {
+      if (!existing.has(sourceTableName(index, part))) {
+        throw new Error(`source "${source.name}" has not been imported: table ${sourceTableName(index, part)} is missing`);
+      }
+    }
+  });
+
+  const attributes = unifiedAttributes(config);
+  const profileSelects = config.sources.flatMap((source, index) => {
+    if (source.type !== 'profiles') return [];
+    const own = new Map(Object.keys(source.attributes).map((name) => [name.toLowerCase(), name]));
+    const attributeColumns = attributes.map((attribute) => {
+      const mine = own.get(attribute.toLowerCase());
+      return `, ${mine === undefined ? 'CAST(NULL AS VARCHAR)' : quoteIdentifier(mine)} AS ${quoteIdentifier(attribute)}`;
+    });
+    return [
+      `SELECT source, source_rank, record_id, row_no, email, phone, email_match, phone_match${attributeColumns.join('')} FROM ${sourceTable(index, 'profiles')}`,
+    ];
+  });
+  const all = (part: 'consent' | 'rejects' | 'stats') =>
+    config.sources.map((_, index) => `SELECT ${index} AS source_order, * FROM ${sourceTable(index, part)}`).join('\nUNION ALL\n');
+
+  const statements = [
+    `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.profiles)} AS
+     SELECT * FROM (${profileSelects.join('\nUNION ALL\n')}) ORDER BY source_rank, row_no`,
+    `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.consent)} AS
+     SELECT * EXCLUDE (source_order) FROM (${all('consent')}) ORDER BY source_order, row_no, purpose`,
+    `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.rejects)} AS
+     SELECT * EXCLUDE (source_order) FROM (${all('rejects')}) ORDER BY source_order, row_no, column_name, reason`,
+    `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.stats)} AS
+     SELECT * EXCLUDE (source_order) FROM (${all('stats')}) ORDER BY source_order`,
+  ];
+  await execute(connection, { sql: 'BEGIN TRANSACTION' });
+  try {
+    for (const sql of statements) await execute(connection, { sql });
+    await execute(connection, { sql: 'COMMIT' });
+  } catch (error) {
+    await execute(connection, { sql: 'ROLLBACK' }).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Reading one source file into `src_<n>_rows` (row_no + one VARCHAR column per mapped column) with DuckDB's
+ * own readers; rows never pass through JavaScript. Rows the reader cannot parse (wrong column count,
+ * invalid UTF-8, broken quoting, malformed JSON) go to `src_<n>_reader_rejects` as `malformed row`.
+ *
+ * Row numbers are 1-based data row numbers in file order: CSV records after the header (a quoted
+ * multi-line value is one record), Parquet rows, JSON lines (blank lines are not counted).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { SourceConfig } from '../config/schema.js';
+import { execute, queryNumber, queryRows } from '../db/connection.js';
+import { SourceError } from '../errors.js';
+import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
+import { readFirstCsvRecord, type CsvDialect } from './csv-header.js';
+import { matchColumn } from './resolve-columns.js';
+import { mappedColumns, readerError } from './source-file.js';
+import { ParamBag } from './sql-params.js';
+import { csvRejectTables, sourceTable } from './tables.js';
+
+export interface SourceRows {
+  /** Data rows in the file, malformed ones included. */
+  readonly rowsRead: number;
+  /** Mapped (config) column name → quoted identifier of its VARCHAR column in `src_<n>_rows`. */
+  readonly columns: ReadonlyMap<string, string>;
+}
+
+/** Largest raw value kept in `rejects.value`. */
+export const MAX_REJECT_VALUE = 200;
+
+/** "expected 3, found 4" from DuckDB's "Expected Number of Columns: 3 Found: 4". */
+const COLUMN_COUNTS = `'expected ' || regexp_extract(error_message, 'Columns: (\\d+)', 1) || ', found ' || regexp_extract(error_message, 'Found: (\\d+)', 1)`;
+
+const REJECT_COLUMNS = 'source VARCHAR, row_no BIGINT, column_name VARCHAR, reason VARCHAR, detail VARCHAR, value VARCHAR';
+
+export async function readSource(connection: DuckDBConnection, source: SourceConfig, index: number): Promise<SourceRows> {
+  const wanted = mappedColumns(source);
+  const columns = new Map(wanted.map((name, i) => [name, quoteIdentifier(`f${i}`)]));
+  const read = async (step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      throw readerError(source, error);
+    }
+  };
+  if (source.format === 'csv') await read(() => readCsv(connection, source, index, wanted));
+  else if (source.format === 'parquet') await read(() => readParquet(connection, source, index, wanted));
+  else await read(() => readJsonLines(connection, source, index, wanted));
+  const rowsRead = await queryNumber(connection, {
+    sql: `SELECT (SELECT count(*) FROM ${sourceTable(index, 'rows')}) + (SELECT count(*) FROM ${sourceTable(index, 'reader_rejects')})`,
+  });
+  return { rowsRead, columns };
+}
+
+/** Resolves every mapped column against the file's columns; returns the matched column index of each. */
+function resolveColumns(source: SourceConfig, wanted: readonly string[], available: readonly string[]): number[] {
+  return wanted.map((column) => {
+    const match = matchColumn(column, available);
+    if (match.kind === 'found') return match.index;
+    if (match.kind === 'ambiguous') {
+      throw new SourceError(source.name, source.path, `mapped column is ambiguous: ${match.count} columns match it when case and surrounding spaces are ignored`, column);
+    }
+    const hint =
+      source.format === 'csv' && available.length === 1 ? ' (the header has a single column: is csv.delimiter right?)' : ` (the file has ${available.length} columns)`;
+    throw new SourceError(source.name, source.path, `mapped column not found${hint}`, column);
+  });
+}
+
+function csvDialect(source: SourceConfig): CsvDialect {
+  const quote = source.csv?.quote ?? '"';
+  return { delimiter: source.csv?.delimiter ?? ',', quote, escape: source.csv?.escape ?? quote };
+}
+
+async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
+  const dialect = csvDialect(source);
+  const header = source.csv?.header ?? true;
+  const first = await readFirstCsvRecord(source.path, dialect);
+  if (first.kind === 'invalid utf-8') {
+    throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is not valid UTF-8 (the file must be UTF-8)`);
+  }
+  if (first.kind === 'too long') {
+    throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row does not end (unterminated quote?)`);
+  }
+  const available = header ? first.fields : first.fields.map((_, i) => `column${i}`);
+  const positions = resolveColumns(source, wanted, available);
+
+  const { errors, scans } = csvRejectTables(index);
+  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(errors)}` });
+  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(scans)}` });
+
+  // Every file column is read (so each row is checked in full), named by position: c0, c1, ...
+  const columnTypes = available.map((_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`).join(', ');
+  const params = new ParamBag();
+  await execute(
+    connection,
+    params.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'read')} AS SELECT * FROM read_csv(${params.bind(source.path)}, ` +
+        `auto_detect = false, header = ${params.bind(header)}, delim = ${params.bind(dialect.delimiter)}, ` +
+        `quote = ${params.bind(dialect.quote)}, escape = ${params.bind(dialect.escape)}, encoding = 'utf-8', ` +
+        `columns = {${columnTypes}}, store_rejects = true, ` +
+        `rejects_table = ${quoteLiteral(errors)}, rejects_scan = ${quoteLiteral(scans)})`,
+    ),
+  );
+
+  // One reject per unreadable record (the reader may report several errors for one line).
+  const rejectParams = new ParamBag();
+  const headerLines = header ? 1 : 0;
+  await execute(
+    connection,
+    rejectParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} AS
+       SELECT ${rejectParams.text(source.name)} AS source, CAST(line AS BIGINT) - ${headerLines} AS row_no,
+              CAST(NULL AS VARCHAR) AS column_name, 'malformed row' AS reason,
+              CASE error_type
+                WHEN 'TOO MANY COLUMNS' THEN 'too many columns: ' || ${COLUMN_COUNTS}
+                WHEN 'MISSING COLUMNS' THEN 'too few columns: ' || ${COLUMN_COUNTS}
+                WHEN 'INVALID ENCODING' THEN 'not valid UTF-8'
+                WHEN 'UNQUOTED VALUE' THEN 'unterminated or misplaced quote'
+                WHEN 'LINE SIZE OVER MAXIMUM' THEN 'row longer than the reader''s maximum line size'
+                ELSE 'unreadable row (' || lower(CAST(error_type AS VARCHAR)) || ')'
+              END AS detail,
+              left(regexp_replace(csv_line, '^[\\r\\n]+', ''), ${MAX_REJECT_VALUE}) AS value
+       FROM (SELECT DISTINCT ON (line) * FROM temp.main.${quoteIdentifier(errors)} ORDER BY line, column_idx)
+       ORDER BY row_no`,
+    ),
+  );
+
+  // Rows the reader kept, numbered by filling the data row numbers the rejected records did not take.
+  const nullString = source.csv?.nullString;
+  const valueParams = new ParamBag();
+  const nullPlaceholder = nullString === undefined ? undefined : valueParams.text(nullString);
+  const value = (position: number) => {
+    const column = quoteIdentifier(`c${position}`);
+    return nullPlaceholder === undefined ? column : `CASE WHEN ${column} = ${nullPlaceholder} THEN NULL ELSE ${column} END`;
+  };
+  const projections = wanted.map((_, i) => `${value(positions[i]!)} AS ${quoteIdentifier(`f${i}`)}`).join(', ');
+  await execute(
+    connection,
+    valueParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
+       WITH gaps AS (
+         SELECT row_no - k AS kept_before, max(k) AS k
+         FROM (SELECT row_no, row_number() OVER (ORDER BY row_no) AS k FROM ${sourceTable(index, 'reader_rejects')})
+         GROUP BY ALL
+       ),
+       kept AS (SELECT rowid AS seq, * FROM ${sourceTable(index, 'read')})
+       SELECT CAST(kept.seq + 1 + coalesce(gaps.k, 0) AS BIGINT) AS row_no, ${projections}
+       FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before
+       ORDER BY row_no`,
+    ),
+  );
+  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(errors)}` });
+  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(scans)}` });
+}
+
+async function readParquet(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
+  const describe = new ParamBag();
+  const described = await queryRows<{ column_name: string }>(
+    connection,
+    describe.statement(`DESCRIBE SELECT * FROM read_parquet(${describe.bind(source.path)})`),
+  );
+  const available = described.map((row) => row.column_name);
+  const positions = resolveColumns(source, wanted, available);
+  const projections = wanted
+    .map((_, i) => `CAST(${allowedIdentifier(available[positions[i]!]!, available)} AS VARCHAR) AS ${quoteIdentifier(`f${i}`)}`)
+    .join(', ');
+  const params = new ParamBag();
+  await execute(
+    connection,
+    params.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
+       SELECT CAST(file_row_number + 1 AS BIGINT) AS row_no, ${projections}
+       FROM read_parquet(${params.bind(source.path)}, file_row_number = true)
+       ORDER BY row_no`,
+    ),
+  );
+  await execute(connection, { sql: `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} (${REJECT_COLUMNS})` });
+}
+
+async function readJsonLines(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
+  // One row per non-blank line, in file order; a line that is not JSON reads as NULL.
+  const params = new ParamBag();
+  await execute(
+    connection,
+    params.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'read')} AS
+       SELECT json FROM read_ndjson_objects(${params.bind(source.path)}, ignore_errors = true)`,
+    ),
+  );
+  const read = sourceTable(index, 'read');
+  const records = await queryNumber(connection, { sql: `SELECT count(*) FROM ${read}` });
+  if (records === 0) throw new SourceError(source.name, source.path, 'file has no JSON records');
+  const keys = await queryRows<{ key: string }>(connection, {
+    sql: `SELECT DISTINCT unnest(json_keys(json)) AS key FROM ${read} WHERE json_type(json) = 'OBJECT' ORDER BY key`,
+  });
+  const available = keys.map((row) => row.key);
+  const positions = resolveColumns(source, wanted, available);
+  const rowParams = new ParamBag();
+  const projections = wanted
+    .map((_, i) => `json_extract_string(json, ${rowParams.text(jsonPointer(available[positions[i]!]!))}) AS ${quoteIdentifier(`f${i}`)}`)
+    .join(', ');
+  await execute(
+    connection,
+    rowParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
+       SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections}
+       FROM ${read} WHERE json_type(json) = 'OBJECT'
+       ORDER BY row_no`,
+    ),
+  );
+  const rejectParams = new ParamBag();
+  await execute(
+    connection,
+    rejectParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} AS
+       SELECT ${rejectParams.text(source.name)} AS source, CAST(rowid + 1 AS BIGINT) AS row_no, CAST(NULL AS VARCHAR) AS column_name,
+              'malformed row' AS reason,
+              CASE WHEN json IS NULL THEN 'not valid JSON (or not UTF-8)' ELSE 'not a JSON object' END AS detail,
+              left(CAST(json AS VARCHAR), ${MAX_REJECT_VALUE}) AS value
+       FROM ${read} WHERE json IS NULL OR json_type(json) <> 'OBJECT'
+       ORDER BY row_no`,
+    ),
+  );
+}
+
+/** RFC 6901 pointer to a top-level key. */
+function jsonPointer(key: string): string {
+  return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
+}

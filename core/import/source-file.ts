@@ -1,0 +1,51 @@
+/**
+ * File-level checks before a source is read: a missing, unreadable or empty file fails the import with a
+ * SourceError (non-retryable) instead of an obscure reader error.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import type { SourceConfig } from '../config/schema.js';
+import { SourceError } from '../errors.js';
+
+export async function checkSourceFile(source: SourceConfig): Promise<void> {
+  const fail = (reason: string) => new SourceError(source.name, source.path, reason);
+  let size: number;
+  try {
+    const info = await stat(source.path);
+    if (!info.isFile()) throw fail('not a regular file');
+    size = info.size;
+    await access(source.path, constants.R_OK);
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw fail('file not found');
+    if (code === 'EACCES' || code === 'EPERM') throw fail('file is not readable (permission denied)');
+    throw fail(`file cannot be read (${code ?? 'unknown error'})`);
+  }
+  if (size === 0) throw fail('file is empty (0 bytes)');
+}
+
+/** The column names a source config maps, each once, in config order. */
+export function mappedColumns(source: SourceConfig): string[] {
+  const columns: (string | undefined)[] =
+    source.type === 'profiles'
+      ? [
+          source.primaryKey,
+          source.keys.email,
+          source.keys.phone,
+          ...Object.values(source.attributes),
+          ...Object.values(source.consent?.purposes ?? {}),
+          source.consent?.date,
+        ]
+      : [source.primaryKey, source.keys.email, source.keys.phone, source.option, source.value, source.date];
+  return [...new Set(columns.filter((column): column is string => column !== undefined))];
+}
+
+/** Wraps a reader failure (bad format, I/O) as a SourceError; other errors (memory, bugs) pass through. */
+export function readerError(source: SourceConfig, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/^(Invalid Input|IO|Invalid Error|Conversion) Error/.test(message)) return error;
+  // The first line of DuckDB's message describes the problem; later lines may quote file content.
+  const first = (message.split('\n')[0] ?? '').slice(0, 300);
+  return new SourceError(source.name, source.path, `cannot be read as ${source.format}: ${first}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * Names of the per-source tables of the import stage (`src_<n>_<part>`, n = index in config.sources) and
+ * of the combined tables (docs/tables.md). All names are generated here, never taken from input.
+ */
+import { quoteIdentifier } from '../sql/identifiers.js';
+
+/** Tables one import leaves behind for combineImports. */
+export const SOURCE_OUTPUT_PARTS = ['profiles', 'consent', 'rejects', 'stats'] as const;
+/** Working tables of one import, dropped when it finishes. */
+export const SOURCE_WORK_PARTS = ['read', 'rows', 'reader_rejects', 'checked', 'ranked'] as const;
+
+export type SourceTablePart = (typeof SOURCE_OUTPUT_PARTS)[number] | (typeof SOURCE_WORK_PARTS)[number];
+
+export function sourceTableName(index: number, part: SourceTablePart): string {
+  if (!Number.isInteger(index) || index < 0) throw new Error(`invalid source index ${index}`);
+  return `src_${index}_${part}`;
+}
+
+/** The quoted identifier of a per-source table. */
+export function sourceTable(index: number, part: SourceTablePart): string {
+  return quoteIdentifier(sourceTableName(index, part));
+}
+
+/** Temporary tables DuckDB's CSV reader writes its errors to (connection-local; unique per source). */
+export function csvRejectTables(index: number): { errors: string; scans: string } {
+  return { errors: sourceTableName(index, 'read') + '_errors', scans: sourceTableName(index, 'read') + '_scans' };
+}
+
+export const COMBINED_TABLES = {
+  profiles: 'profile_records',
+  consent: 'consent_records',
+  rejects: 'rejects',
+  stats: 'source_stats',
+} as const;

@@ -1,0 +1,154 @@
+/**
+ * Validation of a consent source's rows (`src_<n>_rows`) into `src_<n>_consent` and `src_<n>_rejects`.
+ *
+ * Checks, each reported as its own reject row: consent id blank → `missing primary key`; key blank after
+ * normalisation → `missing key`; option not a declared purpose (case-insensitive, trimmed) → `undeclared
+ * purpose`; value outside the vocabulary → `invalid consent value`; date neither ISO-8601 nor in
+ * `dateFormat` → `invalid date` (blank date = undated). Among usable rows sharing a consent id (snapshot
+ * semantics: one id = one current fact) the one that would win effective consent is kept — latest date,
+ * undated oldest, denied on ties, then the later row — and the others are `duplicate primary key`.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
+import { consentValueSql } from '../consent/vocabulary.js';
+import { execute } from '../db/connection.js';
+import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
+import { consentDateSql, isoPartsSql } from './dates.js';
+import { rejectSelectSql } from './reject-rows.js';
+import { ParamBag } from './sql-params.js';
+import { sourceTable } from './tables.js';
+
+export async function validateConsent(
+  connection: DuckDBConnection,
+  config: LoadedConfig,
+  source: ConsentSourceConfig,
+  index: number,
+  columns: ReadonlyMap<string, string>,
+): Promise<void> {
+  const column = (name: string) => {
+    const identifier = columns.get(name);
+    if (identifier === undefined) throw new Error(`column "${name}" was not read`);
+    return identifier;
+  };
+  const blankToNull = (expression: string) => `nullif(${trimSql(expression)}, '')`;
+  const rows = sourceTable(index, 'rows');
+  const checked = sourceTable(index, 'checked');
+  const ranked = sourceTable(index, 'ranked');
+  const keyKind: 'email' | 'phone' = source.keys.email !== undefined ? 'email' : 'phone';
+  const keyColumn = (source.keys.email ?? source.keys.phone)!;
+
+  // 1. Every check as a column; `usable` when all pass.
+  const checkParams = new ParamBag();
+  let purposeSql: string;
+  let purposeJoin = '';
+  if (source.option !== undefined) {
+    const declared = Object.keys(config.purposes).map((name) => `(${checkParams.text(name)})`);
+    purposeJoin =
+      `LEFT JOIN (VALUES ${declared.join(', ')}) AS declared(name) ` +
+      `ON lower(${trimSql(column(source.option))}) = lower(${trimSql('declared.name')})`;
+    purposeSql = 'declared.name';
+  } else {
+    purposeSql = checkParams.text(findPurpose(config, source.purpose!) ?? source.purpose!);
+  }
+  const keyValue = keyKind === 'email' ? normaliseEmailSql(column(keyColumn)) : normalisePhoneSql(column(keyColumn));
+  const dateText = source.date === undefined ? 'CAST(NULL AS VARCHAR)' : blankToNull(column(source.date));
+  const dateIso = source.date === undefined ? 'NULL' : isoPartsSql('date_text');
+  const parsedDate = source.date === undefined ? 'CAST(NULL AS TIMESTAMP)' : consentDateSql('date_text', 'date_iso', checkParams, source.dateFormat);
+  await execute(
+    connection,
+    checkParams.statement(
+      `CREATE OR REPLACE TABLE ${checked} AS
+       SELECT *, consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
+                 AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
+       FROM (
+         SELECT *, ${parsedDate} AS consent_date
+         FROM (
+           SELECT *, ${dateIso} AS date_iso
+           FROM (
+             SELECT r.*, ${blankToNull(column(source.primaryKey))} AS consent_id, ${keyValue} AS key_value,
+                    ${purposeSql} AS purpose, ${consentValueSql(column(source.value))} AS granted, ${dateText} AS date_text
+             FROM ${rows} AS r ${purposeJoin}
+           )
+         )
+       )
+       ORDER BY row_no`,
+    ),
+  );
+
+  // 2. One fact per consent id: the row that would win effective consent.
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE ${ranked} AS
+          SELECT *, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
+          FROM ${checked} WHERE usable
+          WINDOW w AS (PARTITION BY consent_id ORDER BY consent_date DESC NULLS LAST, granted ASC, row_no DESC)
+          ORDER BY row_no`,
+  });
+  const factParams = new ParamBag();
+  await execute(
+    connection,
+    factParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} AS
+       SELECT ${factParams.text(source.name)} AS source, CAST(${factParams.bind(index)} AS INTEGER) AS source_rank,
+              consent_id, row_no, ${factParams.text(keyKind)} AS key_kind, key_value, purpose, granted, consent_date
+       FROM ${ranked} WHERE position = 1
+       ORDER BY row_no`,
+    ),
+  );
+
+  // 3. Rejects: the reader's, then one row per problem.
+  const params = new ParamBag();
+  const sourceName = params.text(source.name);
+  const reject = (reason: string, columnName: string, detail: string, where: string, from = checked) =>
+    rejectSelectSql({ source: sourceName, column: params.text(columnName), reason, detail, value: column(columnName), from, where }, params);
+  const selects = [
+    `SELECT * FROM ${sourceTable(index, 'reader_rejects')}`,
+    reject('missing primary key', source.primaryKey, `'the consent id is blank'`, 'consent_id IS NULL'),
+    reject(
+      'missing key',
+      keyColumn,
+      keyKind === 'email' ? `'the email is blank'` : `'the phone has no digits'`,
+      'key_value IS NULL',
+    ),
+    reject(
+      'invalid consent value',
+      source.value,
+      `CASE WHEN ${blankToNull(column(source.value))} IS NULL THEN 'the value is blank' ELSE 'not a recognised consent value' END`,
+      'granted IS NULL',
+    ),
+    reject(
+      'duplicate primary key',
+      source.primaryKey,
+      `'same consent id as row ' || kept_row_no || ', which is kept'`,
+      'position > 1',
+      ranked,
+    ),
+  ];
+  if (source.option !== undefined) {
+    selects.push(
+      reject(
+        'undeclared purpose',
+        source.option,
+        `CASE WHEN ${blankToNull(column(source.option))} IS NULL THEN 'the option is blank' ELSE 'not a purpose declared in the config' END`,
+        'purpose IS NULL',
+      ),
+    );
+  }
+  if (source.date !== undefined) {
+    selects.push(
+      reject(
+        'invalid date',
+        source.date,
+        source.dateFormat === undefined ? `'not an ISO-8601 date or timestamp'` : `'neither an ISO-8601 date nor in the configured dateFormat'`,
+        'date_text IS NOT NULL AND consent_date IS NULL',
+      ),
+    );
+  }
+  await execute(
+    connection,
+    params.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rejects')} AS
+       SELECT * FROM (${selects.join('\nUNION ALL\n')}) ORDER BY row_no, column_name, reason`,
+    ),
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * Validation of a profile source's rows (`src_<n>_rows`) into `src_<n>_profiles`, `src_<n>_consent`
+ * (consent carried by the profile rows) and `src_<n>_rejects`, all in SQL.
+ *
+ * - primary key trimmed; blank → `missing primary key`; repeated → the first row in file order is kept,
+ *   later ones are `duplicate primary key`.
+ * - email / phone normalised (blank → NULL); a row without keys is still a profile.
+ * - attributes trimmed, '' → NULL.
+ * - consent columns: a non-blank value becomes a fact keyed by the record id; blank means "no record";
+ *   an unreadable value is `invalid consent value` and an unreadable date `invalid date` (the fact is not
+ *   used, the profile row stays accepted). Every problem of every row is reported.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { findPurpose, type ProfileSourceConfig } from '../config/schema.js';
+import { consentValueSql } from '../consent/vocabulary.js';
+import { execute } from '../db/connection.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
+import { consentDateSql, isoPartsSql } from './dates.js';
+import { CONSENT_RECORD_COLUMNS, rejectSelectSql } from './reject-rows.js';
+import { ParamBag } from './sql-params.js';
+import { sourceTable } from './tables.js';
+
+export async function validateProfiles(
+  connection: DuckDBConnection,
+  config: LoadedConfig,
+  source: ProfileSourceConfig,
+  index: number,
+  columns: ReadonlyMap<string, string>,
+): Promise<void> {
+  const column = (name: string) => {
+    const identifier = columns.get(name);
+    if (identifier === undefined) throw new Error(`column "${name}" was not read`);
+    return identifier;
+  };
+  const blankToNull = (expression: string) => `nullif(${trimSql(expression)}, '')`;
+  const rows = sourceTable(index, 'rows');
+  const checked = sourceTable(index, 'checked');
+  const consentDate = source.consent?.date;
+
+  // 1. Row checks shared by the outputs: trimmed id, first row of each id, consent date.
+  const checkParams = new ParamBag();
+  const dateText = consentDate === undefined ? 'CAST(NULL AS VARCHAR)' : blankToNull(column(consentDate));
+  const dateIso = consentDate === undefined ? 'NULL' : isoPartsSql('date_text');
+  const parsedDate = consentDate === undefined ? 'CAST(NULL AS TIMESTAMP)' : consentDateSql('date_text', 'date_iso', checkParams, source.dateFormat);
+  await execute(
+    connection,
+    checkParams.statement(
+      `CREATE OR REPLACE TABLE ${checked} AS
+       SELECT *, ${parsedDate} AS consent_date,
+              CASE WHEN record_id IS NOT NULL THEN min(row_no) OVER (PARTITION BY record_id) END AS first_row_no
+       FROM (
+         SELECT *, ${dateIso} AS date_iso
+         FROM (SELECT *, ${blankToNull(column(source.primaryKey))} AS record_id, ${dateText} AS date_text FROM ${rows})
+       )
+       ORDER BY row_no`,
+    ),
+  );
+  const accepted = `record_id IS NOT NULL AND row_no = first_row_no`;
+  const dateUsable = `NOT (date_text IS NOT NULL AND consent_date IS NULL)`;
+
+  // 2. Accepted profiles.
+  const profileParams = new ParamBag();
+  const matchOn = source.matchOn ?? (['email', 'phone'] as const).filter((key) => source.keys[key] !== undefined);
+  const key = (kind: 'email' | 'phone') => {
+    const mapped = source.keys[kind];
+    if (mapped === undefined) return `CAST(NULL AS VARCHAR)`;
+    return kind === 'email' ? normaliseEmailSql(column(mapped)) : normalisePhoneSql(column(mapped));
+  };
+  const attributes = Object.entries(source.attributes).map(
+    ([attribute, mapped]) => `${blankToNull(column(mapped))} AS ${quoteIdentifier(attribute)}`,
+  );
+  await execute(
+    connection,
+    profileParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'profiles')} AS
+       SELECT ${profileParams.text(source.name)} AS source, CAST(${profileParams.bind(index)} AS INTEGER) AS source_rank,
+              record_id, row_no, ${key('email')} AS email, ${key('phone')} AS phone,
+              CAST(${profileParams.bind(matchOn.includes('email') && source.keys.email !== undefined)} AS BOOLEAN) AS email_match,
+              CAST(${profileParams.bind(matchOn.includes('phone') && source.keys.phone !== undefined)} AS BOOLEAN) AS phone_match
+              ${attributes.map((attribute) => `, ${attribute}`).join('')}
+       FROM ${checked} WHERE ${accepted}
+       ORDER BY row_no`,
+    ),
+  );
+
+  // 3. Consent facts carried by accepted profile rows.
+  const purposes = Object.entries(source.consent?.purposes ?? {});
+  const consentParams = new ParamBag();
+  if (purposes.length === 0) {
+    await execute(connection, { sql: `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} (${CONSENT_RECORD_COLUMNS})` });
+  } else {
+    const sourceName = consentParams.text(source.name);
+    const rank = `CAST(${consentParams.bind(index)} AS INTEGER)`;
+    const facts = purposes.map(([purpose, mapped]) => {
+      const granted = consentValueSql(column(mapped));
+      const declared = findPurpose(config, purpose) ?? purpose;
+      return (
+        `SELECT ${sourceName} AS source, ${rank} AS source_rank, record_id AS consent_id, row_no, 'record' AS key_kind, ` +
+        `record_id AS key_value, ${consentParams.text(declared)} AS purpose, ${granted} AS granted, consent_date ` +
+        `FROM ${checked} WHERE ${accepted} AND ${dateUsable} AND ${granted} IS NOT NULL`
+      );
+    });
+    await execute(
+      connection,
+      consentParams.statement(
+        `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} AS
+         SELECT * FROM (${facts.join('\nUNION ALL\n')}) ORDER BY row_no, purpose`,
+      ),
+    );
+  }
+
+  // 4. Rejects: the reader's, then one row per problem.
+  const rejectParams = new ParamBag();
+  const sourceName = rejectParams.text(source.name);
+  const pkColumn = rejectParams.text(source.primaryKey);
+  const selects = [
+    `SELECT * FROM ${sourceTable(index, 'reader_rejects')}`,
+    rejectSelectSql(
+      { source: sourceName, column: pkColumn, reason: 'missing primary key', detail: `'the primary key is blank'`, value: column(source.primaryKey), from: checked, where: 'record_id IS NULL' },
+      rejectParams,
+    ),
+    rejectSelectSql(
+      {
+        source: sourceName,
+        column: pkColumn,
+        reason: 'duplicate primary key',
+        detail: `'same primary key as row ' || first_row_no || ', which is kept'`,
+        value: column(source.primaryKey),
+        from: checked,
+        where: 'record_id IS NOT NULL AND row_no <> first_row_no',
+      },
+      rejectParams,
+    ),
+    ...purposes.map(([, mapped]) =>
+      rejectSelectSql(
+        {
+          source: sourceName,
+          column: rejectParams.text(mapped),
+          reason: 'invalid consent value',
+          detail: `'not a recognised consent value'`,
+          value: column(mapped),
+          from: checked,
+          where: `${blankToNull(column(mapped))} IS NOT NULL AND ${consentValueSql(column(mapped))} IS NULL`,
+        },
+        rejectParams,
+      ),
+    ),
+  ];
+  if (consentDate !== undefined && purposes.length > 0) {
+    selects.push(
+      rejectSelectSql(
+        {
+          source: sourceName,
+          column: rejectParams.text(consentDate),
+          reason: 'invalid date',
+          detail: source.dateFormat === undefined ? `'not an ISO-8601 date or timestamp'` : `'neither an ISO-8601 date nor in the configured dateFormat'`,
+          value: column(consentDate),
+          from: checked,
+          where: `NOT (${dateUsable})`,
+        },
+        rejectParams,
+      ),
+    );
+  }
+  await execute(
+    connection,
+    rejectParams.statement(
+      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rejects')} AS
+       SELECT * FROM (${selects.join('\nUNION ALL\n')}) ORDER BY row_no, column_name, reason`,
+    ),
+  );
+}

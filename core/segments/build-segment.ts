@@ -1,0 +1,63 @@
+/**
+ * One segment of one run: rule → SQL → membership table, then the diff against the previous published
+ * run's membership (added / removed / unchanged). CREATE OR REPLACE keeps re-runs idempotent.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { unifiedAttributeNames } from '../config/attributes.js';
+import type { LoadedConfig } from '../config/load.js';
+import { execute, queryRows } from '../db/connection.js';
+import { compileRule, ruleFromConfig, type RuleContext } from '../rules/index.js';
+import { previousHasTable } from './previous-run.js';
+import { segmentChangesTable, segmentMembersTable } from './segment-tables.js';
+
+export interface SegmentResult {
+  readonly segment: string;
+  readonly members: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly unchanged: number;
+}
+
+export function ruleContext(config: LoadedConfig, segmentIndex: number): RuleContext {
+  const segment = config.segments[segmentIndex];
+  if (!segment) throw new Error(`no segment at index ${segmentIndex}`);
+  return { segment: segment.name, attributes: unifiedAttributeNames(config), purposes: Object.keys(config.purposes) };
+}
+
+/** Compiles a segment's rule; throws RuleError naming the segment and position. */
+export function compileSegment(config: LoadedConfig, segmentIndex: number) {
+  const context = ruleContext(config, segmentIndex);
+  const ast = ruleFromConfig(config.segments[segmentIndex]!.rule, context);
+  return compileRule(ast, context);
+}
+
+export async function buildSegment(connection: DuckDBConnection, config: LoadedConfig, segmentIndex: number): Promise<SegmentResult> {
+  const segment = config.segments[segmentIndex]!;
+  const compiled = compileSegment(config, segmentIndex);
+  const members = segmentMembersTable(segmentIndex);
+  const changes = segmentChangesTable(segmentIndex);
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE ${members} AS SELECT c.customer_id FROM customers c WHERE ${compiled.sql} ORDER BY c.customer_id`,
+    params: compiled.params,
+  });
+  const hasPrevious = await previousHasTable(connection, 'segment_members');
+  const previousMembers = hasPrevious
+    ? `(SELECT customer_id FROM prev.segment_members WHERE segment = $segment)`
+    : `(SELECT NULL::VARCHAR AS customer_id WHERE FALSE)`;
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE ${changes} AS
+      SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${previousMembers})
+      UNION ALL
+      SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${previousMembers} EXCEPT SELECT customer_id FROM ${members})
+      ORDER BY change, customer_id`,
+    params: hasPrevious ? { segment: segment.name } : {},
+  });
+  const [counts] = await queryRows<{ members: string; added: string; removed: string }>(connection, {
+    sql: `SELECT (SELECT count(*) FROM ${members}) AS members,
+                 (SELECT count(*) FROM ${changes} WHERE change = 'added') AS added,
+                 (SELECT count(*) FROM ${changes} WHERE change = 'removed') AS removed`,
+  });
+  const memberCount = Number(counts?.members ?? 0);
+  const added = Number(counts?.added ?? 0);
+  return { segment: segment.name, members: memberCount, added, removed: Number(counts?.removed ?? 0), unchanged: memberCount - added };
+}

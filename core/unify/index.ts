@@ -1,0 +1,96 @@
+/**
+ * The unify stage (design §3–§4) in the run database: profile_records + consent_records →
+ * record_customer, customers, customer_keys, merge_refusals, consent_orphans, effective_consent
+ * (docs/tables.md). Temporal-free; the activity passes the connection, config and clock.
+ *
+ *   placeholders.ts          which key values never match and never carry consent
+ *   match-records.ts         records → clusters (connected-components.ts) + over-merge guard
+ *   customer-ids.ts          stable, opaque customer ids; record_customer
+ *   merge-attributes.ts      customers, customer_keys
+ *   ../consent/attach-consent.ts     consent facts → customers, orphans
+ *   ../consent/effective-consent.ts  one decision per customer × purpose, with lineage
+ *
+ * Re-running for the same run id gives the same tables (CREATE OR REPLACE; ids depend on the run id,
+ * the previous run and the data only). Working tables are connection-local TEMP tables, dropped at the end.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { attachConsent } from '../consent/attach-consent.js';
+import { computeEffectiveConsent } from '../consent/effective-consent.js';
+import { queryNumber, queryRows } from '../db/connection.js';
+import { assignCustomerIds } from './customer-ids.js';
+import { matchRecords } from './match-records.js';
+import { mergeCustomers } from './merge-attributes.js';
+import { loadPlaceholderRules } from './placeholders.js';
+import { dropTempTables } from './temp-tables.js';
+
+export interface UnifyResult {
+  profileRecords: number;
+  customers: number;
+  /** Profile records that belong to a customer with two or more records. */
+  mergedRecords: number;
+  /** Records of the largest customer. */
+  largestCluster: number;
+  /** Rows of merge_refusals (keys refused as placeholders or inside a too-large cluster). */
+  refusedKeys: number;
+  /** Components larger than matching.maxClusterSize that were not merged. */
+  refusedClusters: number;
+  consentFacts: number;
+  /** Facts applied to at least one customer. */
+  attachedFacts: number;
+  orphanFacts: number;
+  /** Customers whose effective consent is granted, per declared purpose. */
+  effectiveGranted: Record<string, number>;
+}
+
+export interface UnifyOptions {
+  readonly runId: string;
+  /** The run clock: first_seen of new records and the reference time for consent expiry. */
+  readonly runStartedAt: Date;
+  /** The previous published run is ATTACHed read-only as `prev`. */
+  readonly hasPrevious: boolean;
+}
+
+const WORKING_TABLES = ['_unify_records', '_unify_clusters', '_unify_record_customer', '_consent_attached'];
+
+async function previousIdsReadable(connection: DuckDBConnection, hasPrevious: boolean): Promise<boolean> {
+  if (!hasPrevious) return false;
+  const tables = await queryNumber(connection, {
+    sql: `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = 'record_customer'`,
+  });
+  return tables > 0;
+}
+
+export async function unify(connection: DuckDBConnection, config: LoadedConfig, options: UnifyOptions): Promise<UnifyResult> {
+  try {
+    const rules = await loadPlaceholderRules(connection, config);
+    const matched = await matchRecords(connection, rules, config.matching.maxClusterSize);
+    const ids = await assignCustomerIds(connection, {
+      runId: options.runId,
+      runStartedAt: options.runStartedAt,
+      hasPreviousIds: await previousIdsReadable(connection, options.hasPrevious),
+    });
+    await mergeCustomers(connection, config);
+    const attached = await attachConsent(connection, rules);
+    const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt);
+
+    const [sizes] = await queryRows<{ records: string | null; merged: string | null; largest: number | null }>(connection, {
+      sql: `SELECT sum(record_count) AS records,
+                   sum(record_count) FILTER (WHERE record_count > 1) AS merged,
+                   max(record_count) AS largest
+            FROM customers`,
+    });
+    return {
+      profileRecords: Number(sizes?.records ?? 0),
+      customers: ids.customers,
+      mergedRecords: Number(sizes?.merged ?? 0),
+      largestCluster: Number(sizes?.largest ?? 0),
+      refusedKeys: matched.refusedKeys,
+      refusedClusters: matched.refusedClusters,
+      ...attached,
+      effectiveGranted,
+    };
+  } finally {
+    await dropTempTables(connection, WORKING_TABLES);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './layout.js';
+export * from './atomic-file.js';
+export * from './current-run.js';
+export * from './retention.js';
+export * from './run-databases.js';

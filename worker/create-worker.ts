@@ -1,0 +1,89 @@
+/**
+ * Builds the refresh workers: one on the shared task queue (workflows + planning) and one on this host's
+ * own queue for the activities that touch run database files (worker-specific task queue pattern).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { LoadedConfig } from '../core/config/load.js';
+import { RunDatabases, warehouseLayout } from '../core/warehouse/index.js';
+
+const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
+};
+
+/** This host's queue name: stable across worker restarts on the same host, so a crashed run resumes here. */
+export function hostTaskQueue(taskQueue: string, hostId: string = os.hostname()): string {
+  return `${taskQueue}@${hostId}`;
+}
+
+export interface RefreshWorkers {
+  readonly hostTaskQueue: string;
+  readonly runDatabases: RunDatabases;
+  /** Runs both workers until `shutdown()` (or a signal) ends them. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export interface CreateWorkersOptions {
+  readonly config: LoadedConfig;
+  readonly connection: NativeConnection;
+  readonly searchAttributes: boolean;
+  readonly hostId?: string;
+  readonly clock?: () => Date;
+  readonly log?: (message: string) => void;
+  readonly shutdownSignals?: NodeJS.Signals[];
+}
+
+export async function createRefreshWorkers(options: CreateWorkersOptions): Promise<RefreshWorkers> {
+  const { config, connection } = options;
+  const layout = warehouseLayout(config.warehouse);
+  const runDatabases = new RunDatabases(layout, config.duckdb);
+  const hostQueue = hostTaskQueue(config.temporal.taskQueue, options.hostId);
+  const activities = createActivities({
+    config,
+    layout,
+    runDatabases,
+    hostTaskQueue: hostQueue,
+    searchAttributes: options.searchAttributes,
+    clock: options.clock ?? (() => new Date()),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: '10 seconds' as const };
+  const [shared, local] = await Promise.all([
+    Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowBundle: await workflowBundle() }),
+    Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 8 }),
+  ]);
+  return {
+    hostTaskQueue: hostQueue,
+    runDatabases,
+    run: async () => {
+      try {
+        await Promise.all([shared.run(), local.run()]);
+      } finally {
+        await runDatabases.closeAll();
+      }
+    },
+    shutdown: () => {
+      for (const worker of [shared, local]) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+    },
+  };
+}

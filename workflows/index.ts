@@ -1,0 +1,1 @@
+export { RefreshWorkflow, progressQuery, markManualSignal } from './refresh-workflow.js';
