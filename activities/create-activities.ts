@@ -3,16 +3,16 @@
  * `createActivities(deps)`; every input is validated with zod; every error becomes a Temporal failure
  * without personal data (see failures.ts). All of them are idempotent per run id.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { LoadedConfig } from '../core/config/load.js';
-import { queryRows } from '../core/db/connection.js';
-import { combineExports, publishExport, runExport, type ExportResult } from '../core/exports/index.js';
+import { runExport, type ExportResult } from '../core/exports/index.js';
+import { discardRun, publishRun } from '../core/pipeline/index.js';
 import { combineImports, importSource } from '../core/import/index.js';
-import { buildSegment, combineSegments, compileSegment, type SegmentResult } from '../core/segments/index.js';
+import { buildSegment, compileSegment, type SegmentResult } from '../core/segments/index.js';
 import { unify, type UnifyResult } from '../core/unify/index.js';
-import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../core/warehouse/index.js';
+import { readCurrentRun, type RunDatabases, type WarehouseLayout } from '../core/warehouse/index.js';
 import { withFailures } from './failures.js';
 import {
   discardInputSchema,
@@ -124,38 +124,17 @@ export function createActivities(deps: ActivityDeps) {
     /** Makes the run current: finish its tables, close its file, write its summary, swap current.json, publish export files. */
     publishRun: withFailures(async (raw: PublishInput): Promise<PublishResult> => {
       const input = publishInputSchema.parse(raw);
-      const alreadyCurrent = readCurrentRun(layout)?.runId === input.runId;
-      if (!alreadyCurrent) {
-        const run = runDatabases.run(input.runId, input.previousRunId);
-        await run.withConnection(async (connection) => {
-          await combineSegments(connection, config);
-          await combineExports(connection, config);
-          await queryRows(connection, { sql: 'CHECKPOINT' });
-        });
-        await runDatabases.close(input.runId);
-      }
-      const publishedAt = deps.clock().toISOString();
-      writeFileAtomic(layout.runSummary(input.runId), `${JSON.stringify({ ...input.summary, runId: input.runId, publishedAt }, null, 2)}\n`);
-      if (!alreadyCurrent) writeCurrentRun(layout, { runId: input.runId, publishedAt, previousRunId: input.previousRunId });
-      const exportFiles: string[] = [];
-      config.exports.forEach((_, index) => exportFiles.push(...publishExport(config, index, input.runId).files));
-      const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: input.runId });
-      log(`run ${input.runId}: published (${exportFiles.length} export files, pruned ${deletedRuns.length} runs)`);
-      return { runId: input.runId, publishedAt, exportFiles, prunedRuns: deletedRuns };
+      const published = await publishRun({ config, layout, runDatabases, clock: deps.clock }, input.runId, input.previousRunId, input.summary);
+      log(`run ${input.runId}: published (${published.exportFiles.length} export files, pruned ${published.prunedRuns.length} runs)`);
+      return published;
     }),
 
     /** Cleans up a run that will not publish: closes and deletes its database and per-run export folders. */
     discardRun: withFailures(async (raw: DiscardInput): Promise<{ runId: string; discarded: boolean }> => {
       const input = discardInputSchema.parse(raw);
-      if (readCurrentRun(layout)?.runId === input.runId) return { runId: input.runId, discarded: false };
-      await runDatabases.close(input.runId);
-      const file = layout.runDatabase(input.runId);
-      for (const target of [file, `${file}.wal`, layout.runSummary(input.runId)]) rmSync(target, { force: true });
-      for (const exportConfig of config.exports) {
-        rmSync(path.join(exportConfig.path, 'runs', input.runId), { recursive: true, force: true });
-      }
-      log(`run ${input.runId}: discarded`);
-      return { runId: input.runId, discarded: true };
+      const discarded = await discardRun({ config, layout, runDatabases }, input.runId);
+      if (discarded) log(`run ${input.runId}: discarded`);
+      return { runId: input.runId, discarded };
     }),
   };
 }

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { LoadedConfig } from '../core/config/load.js';
+import { installRuntime } from '../worker/runtime.js';
 import { REFRESH_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export async function connectClient(config: LoadedConfig): Promise<{ client: Client; connection: Connection }> {
@@ -10,6 +11,7 @@ export async function connectClient(config: LoadedConfig): Promise<{ client: Cli
 }
 
 export function connectWorker(config: LoadedConfig): Promise<NativeConnection> {
+  installRuntime();
   return NativeConnection.connect({ address: config.temporal.address });
 }
 

@@ -69,21 +69,21 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
   const startedAt = new Date(info.startTime ?? Date.now()).toISOString();
   const runId = makeRunId(new Date(startedAt));
   let progress: RefreshProgress = { runId, stage: 'planning', trigger, startedAt, sources: {}, customers: null, segments: {}, exports: {}, error: null };
-  let plan: RefreshPlan | undefined;
+  let searchAttributes = false;
   setHandler(progressQuery, () => progress);
   // "Refresh now" triggers the schedule (so overlap is impossible) and then marks the run as manual.
   setHandler(markManualSignal, () => {
     trigger = 'manual';
     progress = { ...progress, trigger };
     upsertMemo({ trigger });
-    if (plan?.searchAttributes) upsertSearchAttributes([{ key: REFRESH_SEARCH_ATTRIBUTES.trigger, value: trigger }]);
+    if (searchAttributes) upsertSearchAttributes([{ key: REFRESH_SEARCH_ATTRIBUTES.trigger, value: trigger }]);
   });
 
   const stage = (next: RefreshStage, details: string, memo: Record<string, unknown> = {}) => {
     progress = { ...progress, stage: next };
     setCurrentDetails(`**${next}** — run ${runId}\n\n${details}`);
     upsertMemo({ runId, trigger, stage: next, ...memo });
-    if (plan?.searchAttributes) {
+    if (searchAttributes) {
       upsertSearchAttributes([
         { key: REFRESH_SEARCH_ATTRIBUTES.runId, value: runId },
         { key: REFRESH_SEARCH_ATTRIBUTES.trigger, value: trigger },
@@ -92,7 +92,8 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
     }
   };
 
-  plan = await planner.planRefresh({ runId });
+  const plan: RefreshPlan = await planner.planRefresh({ runId });
+  searchAttributes = plan.searchAttributes;
   const host = proxyActivities<RefreshActivities>(hostOptions(plan.hostTaskQueue, 'light'));
   const run = { runId, previousRunId: plan.previousRunId };
   stage('importing', `${plan.sources.length} sources`, { configName: plan.configName, previousRunId: plan.previousRunId });
@@ -101,7 +102,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
     const sources = await Promise.all(
       plan.sources.map(async (source): Promise<SourceImportSummary> => {
         progress = { ...progress, sources: { ...progress.sources, [source.name]: 'running' } };
-        const result = await host.importSource.executeWithOptions(hostOptions(plan!.hostTaskQueue, 'heavy', `import ${source.name} (${source.format})`), [
+        const result = await host.importSource.executeWithOptions(hostOptions(plan.hostTaskQueue, 'heavy', `import ${source.name} (${source.format})`), [
           { ...run, sourceIndex: source.index },
         ]);
         progress = { ...progress, sources: { ...progress.sources, [source.name]: { rowsRead: result.rowsRead, rowsRejected: result.rowsRejected } } };
@@ -124,7 +125,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
     const segments = await Promise.all(
       plan.segments.map(async (segment) => {
         progress = { ...progress, segments: { ...progress.segments, [segment.name]: 'running' } };
-        const result = await host.buildSegment.executeWithOptions(hostOptions(plan!.hostTaskQueue, 'light', `segment ${segment.name}`), [
+        const result = await host.buildSegment.executeWithOptions(hostOptions(plan.hostTaskQueue, 'light', `segment ${segment.name}`), [
           { ...run, segmentIndex: segment.index },
         ]);
         progress = { ...progress, segments: { ...progress.segments, [segment.name]: { members: result.members, added: result.added, removed: result.removed } } };
@@ -139,7 +140,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
       plan.exports.map(async (exportPlan) => {
         progress = { ...progress, exports: { ...progress.exports, [exportPlan.name]: 'running' } };
         const result = await host.writeExport.executeWithOptions(
-          hostOptions(plan!.hostTaskQueue, 'heavy', `export ${exportPlan.name} (${exportPlan.format}, purpose ${exportPlan.purpose})`),
+          hostOptions(plan.hostTaskQueue, 'heavy', `export ${exportPlan.name} (${exportPlan.format}, purpose ${exportPlan.purpose})`),
           [{ ...run, exportIndex: exportPlan.index, runStartedAt: startedAt }],
         );
         progress = { ...progress, exports: { ...progress.exports, [exportPlan.name]: { rowsWritten: result.rowsWritten, heldBack: result.heldBack } } };

@@ -28,6 +28,7 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
   );
   config.sources.forEach((source, index) => {
     for (const part of SOURCE_OUTPUT_PARTS) {
+      if (part === 'profiles' && source.type !== 'profiles') continue;
       if (!existing.has(sourceTableName(index, part))) {
         throw new Error(`source "${source.name}" has not been imported: table ${sourceTableName(index, part)} is missing`);
       }

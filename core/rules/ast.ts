@@ -73,7 +73,7 @@ const nodeSchemas = {
   consent: z.strictObject({ consent: nonEmptyText, granted: z.boolean().default(true) }),
   compare: z.strictObject({ attribute: nonEmptyText, op: z.enum(COMPARE_OPS), value: literalSchema }),
   list: z.strictObject({ attribute: nonEmptyText, op: z.enum(LIST_OPS), values: z.array(literalSchema).min(1, 'must list at least one value') }),
-  contains: z.strictObject({ attribute: nonEmptyText, op: z.literal('contains'), value: nonEmptyText }),
+  contains: z.strictObject({ attribute: nonEmptyText, op: z.literal('contains'), value: text.min(1, 'must not be empty') }),
   empty: z.strictObject({ attribute: nonEmptyText, op: z.enum(EMPTY_OPS) }),
 } as const;
 

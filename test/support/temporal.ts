@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { LoadedConfig } from '../../core/config/load.js';
 import { createRefreshWorkers, type RefreshWorkers } from '../../worker/create-worker.js';
+import { installRuntime } from '../../worker/runtime.js';
 
 export function uniqueQueue(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -19,6 +20,7 @@ export interface TestRuntime {
 export async function startRuntime(config: LoadedConfig, options: { hostId?: string } = {}): Promise<TestRuntime> {
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  installRuntime();
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createRefreshWorkers({
     config,

@@ -132,3 +132,11 @@ describe('injection corpus', () => {
     expect(() => compileRule({ attribute: 'country', op: '=', value: 'x' }, ctx, { paramPrefix: 'p; DROP' })).toThrow('invalid parameter prefix');
   });
 });
+
+describe('the corpus is not vacuous', () => {
+  it('compiles most value cases and rejects every name case', () => {
+    const outcomes = TEXT_CASES.map((text) => [text, attempt(text).kind] as const);
+    const compiled = outcomes.filter(([, kind]) => kind === 'compiled').length;
+    expect(compiled).toBeGreaterThanOrEqual(PAYLOADS.length * 4);
+  });
+});

@@ -45,6 +45,7 @@ const cases: [string, string[]][] = [
   ['first_name contains "%_s"', ['c5']],
   [`first_name contains "'"`, ['c4']],
   ['not first_name contains o', ['c1', 'c3', 'c5']],
+  ['first_name contains " "', ['c1', 'c3']],
   // numbers
   ['age >= 18', ['c1', 'c4', 'c5']],
   ['age > 18', ['c1', 'c5']],

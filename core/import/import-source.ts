@@ -1,0 +1,89 @@
+/**
+ * Importing one source (design §2): file checks → DuckDB reader → validation → `src_<n>_*` tables.
+ * Everything is CREATE OR REPLACE, so re-running an import for the same run gives the same tables.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { execute, queryRows } from '../db/connection.js';
+import { readSource } from './read-source.js';
+import { checkSourceFile } from './source-file.js';
+import { ParamBag } from './sql-params.js';
+import { SOURCE_OUTPUT_PARTS, SOURCE_WORK_PARTS, sourceTable, type SourceTablePart } from './tables.js';
+import { validateConsent } from './validate-consent.js';
+import { validateProfiles } from './validate-profiles.js';
+
+export interface ImportResult {
+  source: string;
+  rowsRead: number;
+  rowsAccepted: number;
+  rowsRejected: number;
+  consentFacts: number;
+  topRejectReasons: { reason: string; count: number }[];
+}
+
+export interface ImportOptions {
+  /** Heartbeat hook: called with the number of rows read so far (at least once, after reading). */
+  onProgress?: (rowsRead: number) => void;
+}
+
+/** How many reject reasons the result lists. */
+const TOP_REASONS = 5;
+
+export async function importSource(
+  connection: DuckDBConnection,
+  config: LoadedConfig,
+  sourceIndex: number,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const source = config.sources[sourceIndex];
+  if (source === undefined) throw new Error(`no source at index ${sourceIndex} (the config has ${config.sources.length})`);
+
+  // A failed import must not leave an earlier attempt's tables behind for combineImports.
+  await dropTables(connection, sourceIndex, [...SOURCE_OUTPUT_PARTS, ...SOURCE_WORK_PARTS]);
+  await checkSourceFile(source);
+  try {
+    const { rowsRead, columns } = await readSource(connection, source, sourceIndex);
+    options.onProgress?.(rowsRead);
+    if (source.type === 'profiles') await validateProfiles(connection, config, source, sourceIndex, columns);
+    else await validateConsent(connection, config, source, sourceIndex, columns);
+
+    // rows_rejected counts rows not accepted as the source's records; for a profile source, a rejected
+    // consent value does not reject the profile row (it shows up in `rejects` only).
+    const accepted = sourceTable(sourceIndex, source.type === 'profiles' ? 'profiles' : 'consent');
+    const params = new ParamBag();
+    await execute(
+      connection,
+      params.statement(
+        `CREATE OR REPLACE TABLE ${sourceTable(sourceIndex, 'stats')} AS
+         SELECT ${params.text(source.name)} AS source, ${params.text(source.type)} AS source_type, ${params.text(source.format)} AS format,
+                rows_read, rows_accepted, rows_read - rows_accepted AS rows_rejected, consent_facts
+         FROM (SELECT CAST(${params.bind(rowsRead)} AS BIGINT) AS rows_read,
+                      (SELECT count(*) FROM ${accepted}) AS rows_accepted,
+                      (SELECT count(*) FROM ${sourceTable(sourceIndex, 'consent')}) AS consent_facts)`,
+      ),
+    );
+    const [stats] = await queryRows<{ rows_read: string; rows_accepted: string; rows_rejected: string; consent_facts: string }>(connection, {
+      sql: `SELECT rows_read, rows_accepted, rows_rejected, consent_facts FROM ${sourceTable(sourceIndex, 'stats')}`,
+    });
+    const reasons = await queryRows<{ reason: string; count: string }>(connection, {
+      sql: `SELECT reason, count(*) AS count FROM ${sourceTable(sourceIndex, 'rejects')} GROUP BY reason ORDER BY count(*) DESC, reason LIMIT ${TOP_REASONS}`,
+    });
+    options.onProgress?.(rowsRead);
+    return {
+      source: source.name,
+      rowsRead: Number(stats?.rows_read ?? 0),
+      rowsAccepted: Number(stats?.rows_accepted ?? 0),
+      rowsRejected: Number(stats?.rows_rejected ?? 0),
+      consentFacts: Number(stats?.consent_facts ?? 0),
+      topRejectReasons: reasons.map((row) => ({ reason: row.reason, count: Number(row.count) })),
+    };
+  } finally {
+    await dropTables(connection, sourceIndex, SOURCE_WORK_PARTS);
+  }
+}
+
+async function dropTables(connection: DuckDBConnection, index: number, parts: readonly SourceTablePart[]): Promise<void> {
+  for (const part of parts) {
+    await execute(connection, { sql: `DROP TABLE IF EXISTS ${sourceTable(index, part)}` });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './publish-run.js';
+export * from './local-refresh.js';

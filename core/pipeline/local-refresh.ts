@@ -1,0 +1,62 @@
+/**
+ * A whole refresh in this process without Temporal: the same core functions, in the same order, that
+ * the activities run. Used by tests of the data semantics and by the benchmark's "floor" measurement.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import { runExport, type ExportResult } from '../exports/index.js';
+import { combineImports, importSource, type ImportResult } from '../import/index.js';
+import { buildSegment, type SegmentResult } from '../segments/index.js';
+import { unify, type UnifyResult } from '../unify/index.js';
+import { readCurrentRun, RunDatabases, warehouseLayout } from '../warehouse/index.js';
+import { discardRun, publishRun, type PublishedRun } from './publish-run.js';
+
+export interface LocalRefreshResult {
+  readonly runId: string;
+  readonly previousRunId: string | null;
+  readonly sources: ImportResult[];
+  readonly unify: UnifyResult;
+  readonly segments: SegmentResult[];
+  readonly exports: ExportResult[];
+  readonly published: PublishedRun;
+  readonly stageMs: Record<string, number>;
+}
+
+export async function refreshLocally(config: LoadedConfig, options: { runId: string; runStartedAt?: Date; clock?: () => Date }): Promise<LocalRefreshResult> {
+  const clock = options.clock ?? (() => new Date());
+  const runStartedAt = options.runStartedAt ?? clock();
+  const layout = warehouseLayout(config.warehouse);
+  const runDatabases = new RunDatabases(layout, config.duckdb);
+  const current = readCurrentRun(layout);
+  const previousRunId = current?.runId ?? null;
+  const run = runDatabases.run(options.runId, previousRunId);
+  const stageMs: Record<string, number> = {};
+  const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      stageMs[stage] = Math.round(performance.now() - started);
+    }
+  };
+  try {
+    const sources = await timed('import', () => Promise.all(config.sources.map((_, index) => run.withConnection((c) => importSource(c, config, index)))));
+    const unified = await timed('unify', () =>
+      run.withConnection(async (c) => {
+        await combineImports(c, config);
+        return unify(c, config, { runId: options.runId, runStartedAt, hasPrevious: previousRunId !== null });
+      }),
+    );
+    const segments = await timed('segments', () => Promise.all(config.segments.map((_, index) => run.withConnection((c) => buildSegment(c, config, index)))));
+    const exports = await timed('exports', () =>
+      Promise.all(config.exports.map((_, index) => run.withConnection((c) => runExport(c, config, index, { runId: options.runId, runStartedAt })))),
+    );
+    const summary = { trigger: 'local', startedAt: runStartedAt.toISOString(), sources, unify: unified, segments, exports };
+    const published = await timed('publish', () => publishRun({ config, layout, runDatabases, clock }, options.runId, previousRunId, summary));
+    return { runId: options.runId, previousRunId, sources, unify: unified, segments, exports, published, stageMs };
+  } catch (error) {
+    await discardRun({ config, layout, runDatabases }, options.runId);
+    throw error;
+  } finally {
+    await runDatabases.closeAll();
+  }
+}

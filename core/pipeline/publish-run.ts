@@ -1,0 +1,56 @@
+/**
+ * Publishing a run (design §1): finish its run-wide tables, close its file, write its summary, swap
+ * current.json atomically, then replace each export folder's latest files; prune old runs.
+ * Idempotent: publishing a run that is already current only redoes the file steps.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { queryRows } from '../db/connection.js';
+import { combineExports, publishExport } from '../exports/index.js';
+import { combineSegments } from '../segments/index.js';
+import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../warehouse/index.js';
+
+export interface PublishContext {
+  readonly config: LoadedConfig;
+  readonly layout: WarehouseLayout;
+  readonly runDatabases: RunDatabases;
+  readonly clock: () => Date;
+}
+
+export interface PublishedRun {
+  readonly runId: string;
+  readonly publishedAt: string;
+  readonly exportFiles: string[];
+  readonly prunedRuns: string[];
+}
+
+export async function publishRun(context: PublishContext, runId: string, previousRunId: string | null, summary: Record<string, unknown>): Promise<PublishedRun> {
+  const { config, layout, runDatabases } = context;
+  const alreadyCurrent = readCurrentRun(layout)?.runId === runId;
+  if (!alreadyCurrent) {
+    await runDatabases.run(runId, previousRunId).withConnection(async (connection) => {
+      await combineSegments(connection, config);
+      await combineExports(connection, config);
+      await queryRows(connection, { sql: 'CHECKPOINT' });
+    });
+    await runDatabases.close(runId);
+  }
+  const publishedAt = context.clock().toISOString();
+  writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt }, null, 2)}\n`);
+  if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
+  const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
+  const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: runId });
+  return { runId, publishedAt, exportFiles, prunedRuns: deletedRuns };
+}
+
+/** Throws a run away: closes and deletes its database and its per-run export folders. Never the current run. */
+export async function discardRun(context: Omit<PublishContext, 'clock'>, runId: string): Promise<boolean> {
+  const { config, layout, runDatabases } = context;
+  if (readCurrentRun(layout)?.runId === runId) return false;
+  await runDatabases.close(runId);
+  const file = layout.runDatabase(runId);
+  for (const target of [file, `${file}.wal`, layout.runSummary(runId)]) rmSync(target, { force: true });
+  for (const exportConfig of config.exports) rmSync(path.join(exportConfig.path, 'runs', runId), { recursive: true, force: true });
+  return true;
+}

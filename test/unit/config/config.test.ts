@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig, parseConfigText } from '../../../core/config/load.js';
+import { ConfigError } from '../../../core/errors.js';
+
+const base = () => ({
+  purposes: { Newsletter: { regime: 'opt-in' }, 'Sale of data': { regime: 'opt-out' } },
+  sources: [
+    { name: 'crm', type: 'profiles', format: 'csv', path: './crm.csv', primaryKey: 'id', keys: { email: 'email' }, attributes: { first_name: 'first' } },
+    { name: 'consent', type: 'consent', format: 'csv', path: 'data/consent.csv', primaryKey: 'cid', keys: { email: 'email' }, option: 'opt', value: 'val' },
+  ],
+  segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
+  exports: [{ name: 'news-file', segment: 'news', purpose: 'Newsletter', path: './out', fields: ['customer_id', 'email', 'first_name'] }],
+});
+
+function errorOf(raw: unknown): ConfigError {
+  try {
+    parseConfig(raw, '/project/consent.config.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config loading', () => {
+  it('loads the example config with defaults and paths resolved against the config folder', () => {
+    const config = loadConfig(path.resolve(import.meta.dirname, '../../../examples/consent.config.yaml'));
+    const examples = path.resolve(import.meta.dirname, '../../../examples');
+    expect(config.warehouse).toBe(path.join(examples, '.consent'));
+    expect(config.sources.map((s) => s.path)).toEqual([path.join(examples, 'data/crm_contacts.csv'), path.join(examples, 'data/consent.csv')]);
+    expect(config.exports[0]!.path).toBe(path.join(examples, 'exports/newsletter'));
+    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'consent-refresh' });
+    expect(config.exports[0]!.format).toBe('csv');
+    expect(config.retention.runs).toBe(7);
+  });
+
+  it('applies defaults to a minimal config', () => {
+    const config = parseConfig(base(), '/project/consent.config.yaml');
+    expect(config.warehouse).toBe('/project/.consent');
+    expect(config.schedule).toEqual({ id: 'consent-refresh', timezone: 'UTC', paused: false, catchupWindow: '1h', cron: '0 */6 * * *' });
+    expect(config.sources[1]!.path).toBe('/project/data/consent.csv');
+    expect(config.matching.maxClusterSize).toBe(50);
+  });
+
+  it.each([
+    [{ sources: undefined }, 'sources: '],
+    [{ purposes: { Newsletter: { regime: 'sometimes' } } }, 'purposes.Newsletter.regime: '],
+    [{ purposes: { Newsletter: { regime: 'opt-in', expiresAfter: '24 months' } } }, 'purposes.Newsletter.expiresAfter: must be an ISO-8601 duration'],
+  ])('names the key path of a schema error %#', (patch, expected) => {
+    expect(errorOf({ ...base(), ...patch }).message).toContain(expected);
+  });
+
+  it('names the key path of a bad source mapping', () => {
+    const raw = base();
+    (raw.sources[1] as Record<string, unknown>)['keys'] = { email: 'email', phone: 'phone' };
+    expect(errorOf(raw).message).toBe('sources[1].keys: a consent source maps exactly one alternate key: email or phone');
+  });
+
+  it('rejects an unknown key', () => {
+    expect(errorOf({ ...base(), segmentz: [] }).message).toContain('segmentz');
+  });
+
+  it('rejects an export whose purpose is not declared, and accepts an explicit none', () => {
+    const raw = base();
+    raw.exports[0]!.purpose = 'Newsleter';
+    expect(errorOf(raw).message).toContain('exports[0].purpose: purpose "Newsleter" is not declared');
+    raw.exports[0]!.purpose = 'none';
+    expect(parseConfig(raw, '/p/c.yaml').exports[0]!.purpose).toBe('none');
+  });
+
+  it('rejects an export of an undeclared segment or an unknown field', () => {
+    const raw = base();
+    raw.exports[0]!.segment = 'nope';
+    raw.exports[0]!.fields = ['customer_id', 'shoe_size'];
+    const message = errorOf(raw).message;
+    expect(message).toContain('exports[0].segment: segment "nope" is not declared');
+    expect(message).toContain('exports[0].fields[1]: unknown field "shoe_size"');
+  });
+
+  it('matches purposes case-insensitively for sources and exports', () => {
+    const raw = base();
+    raw.exports[0]!.purpose = '  newsletter ';
+    expect(() => parseConfig(raw, '/p/c.yaml')).not.toThrow();
+  });
+
+  it('rejects duplicate names and reserved attribute names', () => {
+    const raw = base();
+    raw.sources[1]!.name = 'CRM';
+    (raw.sources[0] as { attributes: Record<string, string> }).attributes = { email: 'mail' };
+    const message = errorOf(raw).message;
+    expect(message).toContain('sources[1].name: duplicate name "CRM"');
+    expect(message).toContain('sources[0].attributes.email: "email" is a built-in field');
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    expect(() => parseConfigText('purposes: [unclosed', '/p/consent.config.yaml')).toThrow(/consent.config.yaml is not valid YAML \(line 1/);
+  });
+
+  it('reports a missing config file', () => {
+    expect(() => loadConfig('/nonexistent/consent.config.yaml')).toThrow('cannot read config file /nonexistent/consent.config.yaml: file not found');
+  });
+});
