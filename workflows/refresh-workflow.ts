@@ -57,6 +57,14 @@ function makeRunId(startTime: Date): string {
   return `run-${stamp}-${uuid4().slice(0, 6)}`;
 }
 
+/** Like Promise.all, but waits for every activity to settle before failing, so cleanup never races a running one. */
+async function allSettledOrThrow<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
 function failureMessage(error: unknown): string {
   let current: unknown = error;
   while (current instanceof ActivityFailure && current.cause) current = current.cause;
@@ -99,7 +107,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
   stage('importing', `${plan.sources.length} sources`, { configName: plan.configName, previousRunId: plan.previousRunId });
 
   try {
-    const sources = await Promise.all(
+    const sources = await allSettledOrThrow(
       plan.sources.map(async (source): Promise<SourceImportSummary> => {
         progress = { ...progress, sources: { ...progress.sources, [source.name]: 'running' } };
         const result = await host.importSource.executeWithOptions(hostOptions(plan.hostTaskQueue, 'heavy', `import ${source.name} (${source.format})`), [
@@ -122,7 +130,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
       orphanConsentRecords: unified.orphanFacts,
     });
 
-    const segments = await Promise.all(
+    const segments = await allSettledOrThrow(
       plan.segments.map(async (segment) => {
         progress = { ...progress, segments: { ...progress.segments, [segment.name]: 'running' } };
         const result = await host.buildSegment.executeWithOptions(hostOptions(plan.hostTaskQueue, 'light', `segment ${segment.name}`), [
@@ -136,7 +144,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
       segmentSizes: Object.fromEntries(segments.map((s) => [s.segment, s.members])),
     });
 
-    const exports = await Promise.all(
+    const exports = await allSettledOrThrow(
       plan.exports.map(async (exportPlan) => {
         progress = { ...progress, exports: { ...progress.exports, [exportPlan.name]: 'running' } };
         const result = await host.writeExport.executeWithOptions(

@@ -60,7 +60,9 @@ function resolveColumns(source: SourceConfig, wanted: readonly string[], availab
       throw new SourceError(source.name, source.path, `mapped column is ambiguous: ${match.count} columns match it when case and surrounding spaces are ignored`, column);
     }
     const hint =
-      source.format === 'csv' && available.length === 1 ? ' (the header has a single column: is csv.delimiter right?)' : ` (the file has ${available.length} columns)`;
+      source.format === 'csv' && available.length === 1
+        ? ' (the header has a single column: is csv.delimiter right?)'
+        : ` (the file has ${available.length} column${available.length === 1 ? '' : 's'})`;
     throw new SourceError(source.name, source.path, `mapped column not found${hint}`, column);
   });
 }

@@ -48,7 +48,7 @@ export async function publishRun(context: PublishContext, runId: string, previou
 export async function discardRun(context: Omit<PublishContext, 'clock'>, runId: string): Promise<boolean> {
   const { config, layout, runDatabases } = context;
   if (readCurrentRun(layout)?.runId === runId) return false;
-  await runDatabases.close(runId);
+  await runDatabases.close(runId, { checkpoint: false });
   const file = layout.runDatabase(runId);
   for (const target of [file, `${file}.wal`, layout.runSummary(runId)]) rmSync(target, { force: true });
   for (const exportConfig of config.exports) rmSync(path.join(exportConfig.path, 'runs', runId), { recursive: true, force: true });

@@ -65,16 +65,20 @@ export class RunDatabases {
     };
   }
 
-  /** Checkpoints and closes the run's database (no-op when this process does not have it open). */
-  async close(runId: string): Promise<void> {
+  /** Checkpoints (unless discarding) and closes the run's database (no-op when this process does not have it open). */
+  async close(runId: string, options: { checkpoint?: boolean } = {}): Promise<void> {
     const pending = this.open.get(runId);
     if (!pending) return;
     this.open.delete(runId);
     const instance = await pending.catch(() => undefined);
     if (!instance) return;
+    if (options.checkpoint === false) {
+      instance.closeSync();
+      return;
+    }
     const connection = await instance.connect();
     try {
-      await connection.run('CHECKPOINT');
+      await connection.run('FORCE CHECKPOINT');
     } finally {
       connection.closeSync();
       instance.closeSync();

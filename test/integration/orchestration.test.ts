@@ -1,0 +1,157 @@
+/**
+ * Orchestration on the real dev server: schedule trigger, pause, concurrent "refresh now", failed runs,
+ * and what Temporal stores (no personal data anywhere in a refresh's history).
+ * With RECORD_HISTORIES=1 it also saves the histories replayed by test/replay.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { refreshNow, waitForRefresh } from '../../client/refresh-now.js';
+import { upsertSchedule } from '../../client/schedule.js';
+import { readCurrentRun, warehouseLayout } from '../../core/warehouse/index.js';
+import { exampleWorkspace, type Workspace } from '../support/workspace.js';
+import { startRuntime, uniqueQueue, type TestRuntime } from '../support/temporal.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/histories');
+const recording = process.env['RECORD_HISTORIES'] === '1';
+
+/** Every email, phone and name in the example sources. */
+function personalValues(workspace: Workspace): string[] {
+  const values = new Set<string>();
+  for (const file of ['data/crm_contacts.csv', 'data/consent.csv']) {
+    const [header, ...rows] = readFileSync(path.join(workspace.dir, file), 'utf8').trim().split('\n');
+    const columns = header!.split(',');
+    for (const row of rows) {
+      row.split(',').forEach((cell, index) => {
+        if (/email|phone|first_name|last_name/.test(columns[index]!)) values.add(cell.trim());
+        if (/phone/.test(columns[index]!)) values.add(cell.replace(/[^0-9]/g, ''));
+      });
+    }
+  }
+  return [...values].filter(Boolean);
+}
+
+/** The history in Temporal's canonical JSON form (as the CLI and Web UI export it; replayable). */
+async function historyJson(runtime: TestRuntime, workflowId: string): Promise<string> {
+  return historyToJSON(await runtime.client.workflow.getHandle(workflowId).fetchHistory());
+}
+
+/** The history with every payload's base64 `data` decoded, so a text search sees what Temporal stores. */
+function decodedHistory(json: string): string {
+  const decode = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(decode);
+    if (value && typeof value === 'object') {
+      const entries = Object.entries(value as Record<string, unknown>).map(([key, inner]) => {
+        if ((key === 'data' || key === 'encoding' || key === 'type') && typeof inner === 'string') return [key, Buffer.from(inner, 'base64').toString('utf8')];
+        return [key, decode(inner)];
+      });
+      return Object.fromEntries(entries);
+    }
+    return value;
+  };
+  return JSON.stringify(decode(JSON.parse(json)));
+}
+
+describe('orchestration', () => {
+  let workspace: Workspace;
+  let runtime: TestRuntime;
+
+  beforeAll(async () => {
+    workspace = exampleWorkspace(inject('temporalAddress'), uniqueQueue('orch'));
+    runtime = await startRuntime(workspace.config);
+  });
+  afterAll(async () => {
+    await runtime?.client.schedule.getHandle(workspace.config.schedule.id).delete().catch(() => undefined);
+    await runtime?.stop();
+  });
+
+  it('runs a refresh when the schedule is triggered, and keeps no personal data in its history', async () => {
+    await upsertSchedule(runtime.client, workspace.config);
+    const started = await refreshNow(runtime.client, workspace.config);
+    expect(started.via).toBe('schedule');
+    const result = await waitForRefresh(runtime.client, started.workflowId);
+    expect(result.trigger).toBe('manual');
+    expect(readCurrentRun(warehouseLayout(workspace.config.warehouse))?.runId).toBe(result.runId);
+
+    const history = decodedHistory(await historyJson(runtime, started.workflowId));
+    expect(history).toContain(result.runId);
+    expect(history).toContain('import crm (csv)');
+    const words = new Set(history.toLowerCase().split(/[^a-z0-9@.+_-]+/));
+    const leaked = personalValues(workspace).filter((value) => words.has(value.toLowerCase()) || (value.includes('@') && history.toLowerCase().includes(value.toLowerCase())));
+    expect(leaked).toEqual([]);
+
+    const description = await runtime.client.workflow.getHandle(started.workflowId).describe();
+    expect(description.memo).toMatchObject({ runId: result.runId, trigger: 'manual', stage: 'published', customers: 2 });
+    expect(description.typedSearchAttributes.get({ name: 'ConsentOutcome', type: 'KEYWORD' } as never)).toBe('published');
+    if (recording) writeFileSync(path.join(FIXTURES, 'refresh-published.json'), await historyJson(runtime, started.workflowId));
+  });
+
+  it('upserting the schedule twice is idempotent', async () => {
+    const first = await upsertSchedule(runtime.client, workspace.config);
+    const second = await upsertSchedule(runtime.client, workspace.config);
+    expect(first.created).toBe(false);
+    expect(second.created).toBe(false);
+  });
+
+  it('ten concurrent "refresh now" requests never overlap and leave one consistent current run', async () => {
+    const requests = await Promise.all(Array.from({ length: 10 }, () => refreshNow(runtime.client, workspace.config)));
+    const workflowIds = [...new Set(requests.map((r) => r.workflowId))];
+    const results = await Promise.all(workflowIds.map((id) => waitForRefresh(runtime.client, id)));
+    // Each run id at most once, every run published, no two executions overlapping in time.
+    expect(new Set(results.map((r) => r.runId)).size).toBe(results.length);
+    const executions = await Promise.all(workflowIds.map((id) => runtime.client.workflow.getHandle(id).describe()));
+    const spans = executions.map((e) => [e.startTime.getTime(), e.closeTime!.getTime()] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i += 1) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    const current = readCurrentRun(warehouseLayout(workspace.config.warehouse));
+    expect(results.map((r) => r.runId)).toContain(current?.runId);
+    const lines = readFileSync(path.join(workspace.dir, 'exports/newsletter/newsletter-file.csv'), 'utf8').trim().split('\n');
+    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['frank@contoso.com']);
+  });
+
+  it('a paused schedule starts nothing; unpaused it runs on its interval', async () => {
+    const paused = exampleWorkspace(inject('temporalAddress'), workspace.config.temporal.taskQueue);
+    const config = { ...paused.config, schedule: { ...paused.config.schedule, id: `${workspace.config.schedule.id}-interval`, cron: undefined, interval: '2s', paused: true } };
+    const { handle } = await upsertSchedule(runtime.client, config);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect((await handle.describe()).info.numActionsTaken).toBe(0);
+      await handle.unpause();
+      const deadline = Date.now() + 20_000;
+      while ((await handle.describe()).info.numActionsTaken === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await handle.describe()).info.numActionsTaken).toBeGreaterThan(0);
+      await handle.pause();
+      for (const action of (await handle.describe()).info.runningActions) {
+        await runtime.client.workflow.getHandle(action.workflow.workflowId).result().catch(() => undefined);
+      }
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  it('a refresh whose source is missing fails clearly and leaves the published run current', async () => {
+    const before = readCurrentRun(warehouseLayout(workspace.config.warehouse));
+    expect(before).toBeDefined();
+    const consentFile = path.join(workspace.dir, 'data/consent.csv');
+    const saved = readFileSync(consentFile);
+    rmSync(consentFile);
+    try {
+      const started = await refreshNow(runtime.client, workspace.config);
+      const error = await waitForRefresh(runtime.client, started.workflowId).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const message = String((error as WorkflowFailedError).cause?.message);
+      expect(message).toMatch(/source "consent" \(.*consent\.csv\): file not found/);
+      expect(readCurrentRun(warehouseLayout(workspace.config.warehouse))).toEqual(before);
+      const lines = readFileSync(path.join(workspace.dir, 'exports/newsletter/newsletter-file.csv'), 'utf8').trim().split('\n');
+      expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['frank@contoso.com']);
+      const description = await runtime.client.workflow.getHandle(started.workflowId).describe();
+      expect(description.memo).toMatchObject({ stage: 'failed' });
+      if (recording) writeFileSync(path.join(FIXTURES, 'refresh-failed.json'), await historyJson(runtime, started.workflowId));
+    } finally {
+      writeFileSync(consentFile, saved);
+    }
+    const recovered = await waitForRefresh(runtime.client, (await refreshNow(runtime.client, workspace.config)).workflowId);
+    expect(readCurrentRun(warehouseLayout(workspace.config.warehouse))?.runId).toBe(recovered.runId);
+  });
+});

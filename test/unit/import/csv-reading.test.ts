@@ -1,0 +1,256 @@
+/**
+ * Reading CSV sources: file-level failures (SourceError with exact messages), dialects, encodings and
+ * malformed rows becoming `malformed row` rejects with their data row numbers.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { SourceError } from '../../../core/errors.js';
+import { importSource } from '../../../core/import/index.js';
+import { crmSource, importAll, memoryDb, profileRecords, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/import');
+const HEADER = 'contact_id,email,phone,first_name,country';
+
+let ws: Workspace;
+let db: Db;
+beforeEach(async () => {
+  ws = workspace();
+  db = await memoryDb();
+});
+afterEach(() => {
+  db.close();
+  ws.cleanup();
+});
+
+async function importError(config: ReturnType<Workspace['config']>, index = 0): Promise<SourceError> {
+  const error = await importSource(db.connection, config, index).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(SourceError);
+  return error as SourceError;
+}
+
+describe('file-level failures', () => {
+  test('a missing file names source and file', async () => {
+    const file = path.join(ws.dir, 'nope.csv');
+    const error = await importError(ws.config([crmSource(file)]));
+    expect(error.message).toBe(`source "crm" (${file}): file not found`);
+    expect([error.source, error.file, error.column]).toEqual(['crm', file, undefined]);
+  });
+
+  test('a folder is not a readable file', async () => {
+    const folder = path.join(ws.dir, 'folder.csv');
+    mkdirSync(folder);
+    expect((await importError(ws.config([crmSource(folder)]))).message).toBe(`source "crm" (${folder}): not a regular file`);
+  });
+
+  test('an empty (0 byte) file fails the import', async () => {
+    const file = ws.write('empty.csv', '');
+    expect((await importError(ws.config([crmSource(file)]))).message).toBe(`source "crm" (${file}): file is empty (0 bytes)`);
+  });
+
+  test('a mapped column absent from the header is named in the error', async () => {
+    const file = ws.write('crm.csv', 'contact_id,email,first_name,country\n1,a@example.org,Ann,GB\n');
+    const error = await importError(ws.config([crmSource(file)]));
+    expect(error.message).toBe(`source "crm" (${file}) column "phone": mapped column not found (the file has 4 columns)`);
+    expect(error.column).toBe('phone');
+  });
+
+  test('a wrong delimiter shows up as a single-column header', async () => {
+    const file = ws.write('crm.csv', 'contact_id;email;phone;first_name;country\n1;a@example.org;;Ann;GB\n');
+    const error = await importError(ws.config([crmSource(file)]));
+    expect(error.message).toBe(
+      `source "crm" (${file}) column "contact_id": mapped column not found (the header has a single column: is csv.delimiter right?)`,
+    );
+    // With the right delimiter the same file reads.
+    await importAll(db, ws.config([crmSource(file, { csv: { delimiter: ';' } })]));
+    expect(await profileRecords(db, 'record_id, email, first_name, country')).toEqual([
+      { record_id: '1', email: 'a@example.org', first_name: 'Ann', country: 'GB' },
+    ]);
+  });
+
+  test('several columns matching case-insensitively is an error, never a guess', async () => {
+    const file = ws.write('crm.csv', 'contact_id, Email ,email ,phone,first_name,country\n');
+    const error = await importError(ws.config([crmSource(file, { keys: { email: 'EMAIL' } })]));
+    expect(error.message).toBe(
+      `source "crm" (${file}) column "EMAIL": mapped column is ambiguous: 2 columns match it when case and surrounding spaces are ignored`,
+    );
+  });
+
+  test('an invalid UTF-8 header fails the import', async () => {
+    const file = ws.write('crm.csv', Buffer.concat([Buffer.from('contact_id,em'), Buffer.from([0xff]), Buffer.from('ail,phone\n1,a,b\n')]));
+    expect((await importError(ws.config([crmSource(file)]))).message).toBe(
+      `source "crm" (${file}): the header row is not valid UTF-8 (the file must be UTF-8)`,
+    );
+  });
+
+  test('messages never contain row values', async () => {
+    const file = ws.write('crm.csv', 'contact_id,secret@example.org,phone\n');
+    const error = await importError(ws.config([crmSource(file)]));
+    expect(error.message).not.toContain('secret');
+  });
+});
+
+describe('dialects and encodings', () => {
+  test('a header-only file is fine: 0 rows', async () => {
+    const file = ws.write('crm.csv', `${HEADER}\n`);
+    const [result] = await importAll(db, ws.config([crmSource(file)]));
+    expect(result).toEqual({ source: 'crm', rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, consentFacts: 0, topRejectReasons: [] });
+    expect(await profileRecords(db)).toEqual([]);
+    expect(await rejectTuples(db)).toEqual([]);
+  });
+
+  test('a header without a final line break is fine too', async () => {
+    const file = ws.write('crm.csv', HEADER);
+    const [result] = await importAll(db, ws.config([crmSource(file)]));
+    expect(result?.rowsRead).toBe(0);
+  });
+
+  test('headers with stray spaces and odd case, quoted newlines and doubled quotes (fixture)', async () => {
+    const config = ws.config([crmSource(path.join(FIXTURES, 'crm_contacts.csv'))]);
+    const [result] = await importAll(db, config);
+    expect(await profileRecords(db, 'record_id, row_no, email, phone, first_name, country')).toEqual([
+      { record_id: 'c-001', row_no: '1', email: 'ann.example@mail.com', phone: '4402079460001', first_name: 'Ann', country: 'GB' },
+      { record_id: 'c-002', row_no: '2', email: null, phone: null, first_name: 'Bob "Bobby"', country: null },
+      { record_id: 'c-003', row_no: '3', email: 'carol@example.org', phone: '5550100', first_name: 'Carol\nSmith', country: 'DE' },
+      { record_id: 'c-004', row_no: '6', email: null, phone: '0049301234', first_name: null, country: null },
+    ]);
+    expect(await rejectTuples(db)).toEqual([
+      ['crm', 4, 'contact_id', 'missing primary key'],
+      ['crm', 5, 'contact_id', 'duplicate primary key'],
+    ]);
+    expect(result).toEqual({
+      source: 'crm',
+      rowsRead: 6,
+      rowsAccepted: 4,
+      rowsRejected: 2,
+      consentFacts: 0,
+      topRejectReasons: [
+        { reason: 'duplicate primary key', count: 1 },
+        { reason: 'missing primary key', count: 1 },
+      ],
+    });
+  });
+
+  test('an exact header match wins over case-insensitive ones', async () => {
+    const file = ws.write('crm.csv', 'contact_id,email,Email,phone,first_name,country\n1,lower@example.org,upper@example.org,,,\n');
+    await importAll(db, ws.config([crmSource(file, { keys: { email: 'Email' } })]));
+    expect(await profileRecords(db, 'email')).toEqual([{ email: 'upper@example.org' }]);
+  });
+
+  test('a UTF-8 BOM is skipped (header and first value)', async () => {
+    const file = ws.write('crm.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${HEADER}\r\n1,a@example.org,,Zoë,DE\r\n`)]));
+    await importAll(db, ws.config([crmSource(file)]));
+    expect(await profileRecords(db, 'record_id, row_no, email, first_name, country')).toEqual([
+      { record_id: '1', row_no: '1', email: 'a@example.org', first_name: 'Zoë', country: 'DE' },
+    ]);
+  });
+
+  test('custom delimiter, quote and escape, CRLF line ends, nullString', async () => {
+    const file = ws.write(
+      'crm.csv',
+      "contact_id|email|phone|first_name|country\r\n1|'a|b@example.org'|NULL|'O\\'Brien'|NULL\r\n2|c@example.org||'multi\r\nline'|IE\r\n",
+    );
+    await importAll(db, ws.config([crmSource(file, { csv: { delimiter: '|', quote: "'", escape: '\\', nullString: 'NULL' } })]));
+    expect(await profileRecords(db, 'record_id, row_no, email, phone, first_name, country')).toEqual([
+      { record_id: '1', row_no: '1', email: 'a|b@example.org', phone: null, first_name: "O'Brien", country: null },
+      { record_id: '2', row_no: '2', email: 'c@example.org', phone: null, first_name: 'multi\r\nline', country: 'IE' },
+    ]);
+  });
+
+  test('header: false maps columns by position (column0, column1, ...)', async () => {
+    const file = ws.write('crm.csv', '7,g@example.org\n8,h@example.org\n');
+    const source = { name: 'crm', type: 'profiles', format: 'csv', path: file, primaryKey: 'column0', keys: { email: 'column1' }, csv: { header: false } };
+    await importAll(db, ws.config([source]));
+    expect(await profileRecords(db, 'record_id, row_no, email')).toEqual([
+      { record_id: '7', row_no: '1', email: 'g@example.org' },
+      { record_id: '8', row_no: '2', email: 'h@example.org' },
+    ]);
+  });
+});
+
+describe('malformed rows become rejects, with data row numbers', () => {
+  test('wrong column counts, invalid UTF-8 (in any column) and a broken quote', async () => {
+    const file = ws.write(
+      'crm.csv',
+      Buffer.concat([
+        Buffer.from(`${HEADER}\n1,a@example.org,,Ann,GB\n2,"two\nlines",,Bob,GB\n3,too,many,columns,here,x\n4,b@example.org,,Ca`),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('rl,GB\n5,c@example.org,,Dan,GB\n6,short\n7,d@example.org,,Eve,'),
+        Buffer.from([0xc3]), // a truncated two-byte sequence in the last column
+        Buffer.from('\n8,e@example.org,,Fay,GB\n9,"unterminated,,,\n'),
+      ]),
+    );
+    const [result] = await importAll(db, ws.config([crmSource(file)]));
+    expect(await db.rows('SELECT source, row_no, column_name, reason, detail, value FROM rejects ORDER BY row_no')).toEqual([
+      { source: 'crm', row_no: '3', column_name: null, reason: 'malformed row', detail: 'too many columns: expected 5, found 6', value: '3,too,many,columns,here,x' },
+      { source: 'crm', row_no: '4', column_name: null, reason: 'malformed row', detail: 'not valid UTF-8', value: '4,b@example.org,,Ca??rl,GB' },
+      { source: 'crm', row_no: '6', column_name: null, reason: 'malformed row', detail: 'too few columns: expected 5, found 2', value: '6,short' },
+      { source: 'crm', row_no: '7', column_name: null, reason: 'malformed row', detail: 'not valid UTF-8', value: '7,d@example.org,,Eve,?' },
+      { source: 'crm', row_no: '9', column_name: null, reason: 'malformed row', detail: 'unterminated or misplaced quote', value: '9,"unterminated,,,\n' },
+    ]);
+    expect(await profileRecords(db, 'record_id, row_no, first_name')).toEqual([
+      { record_id: '1', row_no: '1', first_name: 'Ann' },
+      { record_id: '2', row_no: '2', first_name: 'Bob' },
+      { record_id: '5', row_no: '5', first_name: 'Dan' },
+      { record_id: '8', row_no: '8', first_name: 'Fay' },
+    ]);
+    expect(result).toMatchObject({ rowsRead: 9, rowsAccepted: 4, rowsRejected: 5, topRejectReasons: [{ reason: 'malformed row', count: 5 }] });
+  });
+
+  test('a 1 MB field is read whole; a 1 MB bad value is kept as 200 characters', async () => {
+    const big = 'x'.repeat(1024 * 1024);
+    const file = ws.write('crm.csv', `${HEADER},newsletter\n1,a@example.org,,${big},GB,yes\n2,b@example.org,,Bo,GB,${big}\n`);
+    await importAll(db, ws.config([crmSource(file, { consent: { purposes: { Newsletter: 'newsletter' } } })]));
+    expect(await db.rows('SELECT record_id, length(first_name) AS n FROM profile_records ORDER BY row_no')).toEqual([
+      { record_id: '1', n: '1048576' },
+      { record_id: '2', n: '2' },
+    ]);
+    expect(await db.rows('SELECT row_no, column_name, reason, length(value) AS n FROM rejects')).toEqual([
+      { row_no: '2', column_name: 'newsletter', reason: 'invalid consent value', n: '200' },
+    ]);
+  });
+
+  test('row numbers stay exact across reader buffers (generated 200k-row file)', async () => {
+    const lines = [HEADER];
+    const bad: number[] = [];
+    for (let row = 1; row <= 200_000; row++) {
+      if (row % 9973 === 0) {
+        lines.push(`${row},x,y,z,w,extra`);
+        bad.push(row);
+      } else if (row % 15013 === 0) {
+        lines.push(`${row},short`);
+        bad.push(row);
+      } else if (row % 7919 === 0) {
+        lines.push(`${row},"multi\nline\nvalue",,,`);
+      } else {
+        lines.push(`${row},u${row}@example.org,,name ${row},GB`);
+      }
+    }
+    const file = ws.write('big.csv', lines.join('\n') + '\n');
+    const progress: number[] = [];
+    const result = await importSource(db.connection, ws.config([crmSource(file)]), 0, { onProgress: (rows) => progress.push(rows) });
+    expect(result).toMatchObject({ rowsRead: 200_000, rowsAccepted: 200_000 - bad.length, rowsRejected: bad.length });
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)).toBe(200_000);
+    const misnumbered = await db.rows<{ n: string }>('SELECT count(*) AS n FROM src_0_profiles WHERE CAST(record_id AS BIGINT) <> row_no');
+    expect(misnumbered).toEqual([{ n: '0' }]);
+    const rejected = await db.rows<{ row_no: string }>('SELECT row_no FROM src_0_rejects ORDER BY row_no');
+    expect(rejected.map((row) => Number(row.row_no))).toEqual(bad.sort((a, b) => a - b));
+  });
+});
+
+describe('re-running', () => {
+  test('importing the same source twice gives the same tables', async () => {
+    const config = ws.config([crmSource(path.join(FIXTURES, 'crm_contacts.csv'))]);
+    await importAll(db, config);
+    const first = [await profileRecords(db, '*'), await rejectTuples(db), await db.rows('SELECT * FROM source_stats')];
+    await importAll(db, config);
+    expect([await profileRecords(db, '*'), await rejectTuples(db), await db.rows('SELECT * FROM source_stats')]).toEqual(first);
+    // Working tables are gone; only the documented per-source outputs stay.
+    const tables = await db.rows<{ table_name: string }>("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'src_%' ORDER BY 1");
+    expect(tables.map((row) => row.table_name)).toEqual(['src_0_consent', 'src_0_profiles', 'src_0_rejects', 'src_0_stats']);
+  });
+});

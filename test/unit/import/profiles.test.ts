@@ -1,0 +1,140 @@
+/**
+ * Profile sources: primary keys (blank, duplicate), key normalisation, attributes, matchOn, and consent
+ * carried by the profile rows themselves.
+ */
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { crmSource, consentRecords, importAll, memoryDb, profileRecords, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+
+let ws: Workspace;
+let db: Db;
+beforeEach(async () => {
+  ws = workspace();
+  db = await memoryDb();
+});
+afterEach(() => {
+  db.close();
+  ws.cleanup();
+});
+
+describe('primary keys, keys and attributes', () => {
+  test('blank keys are rejected, duplicates keep the first row in file order', async () => {
+    const file = ws.write(
+      'crm.csv',
+      [
+        'contact_id,email,phone,first_name,country',
+        ' 10 ,A@Example.org,,Ann,GB', // trimmed id
+        '  ,b@example.org,,Bob,GB', // blank id
+        '10,dup@example.org,,Dup,GB', // duplicate of row 1 (after trimming)
+        ',c@example.org,,Cy,GB', // empty id
+        '11,,,,', // no email, no phone: still a profile
+        '10,dup2@example.org,,Dup2,GB',
+      ].join('\n') + '\n',
+    );
+    const [result] = await importAll(db, ws.config([crmSource(file)]));
+    expect(await profileRecords(db, '*')).toEqual([
+      { source: 'crm', source_rank: 0, record_id: '10', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: true, first_name: 'Ann', country: 'GB' },
+      { source: 'crm', source_rank: 0, record_id: '11', row_no: '5', email: null, phone: null, email_match: true, phone_match: true, first_name: null, country: null },
+    ]);
+    expect(await db.rows('SELECT source, row_no, column_name, reason, detail, value FROM rejects ORDER BY row_no')).toEqual([
+      { source: 'crm', row_no: '2', column_name: 'contact_id', reason: 'missing primary key', detail: 'the primary key is blank', value: '  ' },
+      { source: 'crm', row_no: '3', column_name: 'contact_id', reason: 'duplicate primary key', detail: 'same primary key as row 1, which is kept', value: '10' },
+      { source: 'crm', row_no: '4', column_name: 'contact_id', reason: 'missing primary key', detail: 'the primary key is blank', value: null },
+      { source: 'crm', row_no: '6', column_name: 'contact_id', reason: 'duplicate primary key', detail: 'same primary key as row 1, which is kept', value: '10' },
+    ]);
+    expect(result).toEqual({
+      source: 'crm',
+      rowsRead: 6,
+      rowsAccepted: 2,
+      rowsRejected: 4,
+      consentFacts: 0,
+      topRejectReasons: [
+        { reason: 'duplicate primary key', count: 2 },
+        { reason: 'missing primary key', count: 2 },
+      ],
+    });
+  });
+
+  test('emails are NFC, trimmed and lower-cased; phones digits only; blanks are NULL', async () => {
+    const file = ws.write(
+      'crm.csv',
+      'contact_id,email,phone,first_name,country\n1,\u00a0JOSE\u0301@Example.ORG\u200b,+1 (555) 010-0001,  José  ,\t\n2,   ,n/a,,\n',
+    );
+    await importAll(db, ws.config([crmSource(file)]));
+    expect(await profileRecords(db, 'record_id, email, phone, first_name, country')).toEqual([
+      { record_id: '1', email: 'jos\u00e9@example.org', phone: '15550100001', first_name: 'José', country: null },
+      { record_id: '2', email: null, phone: null, first_name: null, country: null },
+    ]);
+    expect(await rejectTuples(db)).toEqual([]);
+  });
+
+  test('matchOn picks the keys that take part in matching; unmapped keys never match', async () => {
+    const file = ws.write('crm.csv', 'id,mail,tel\n1,a@example.org,555\n');
+    const base = { name: 'crm', type: 'profiles', format: 'csv', path: file, primaryKey: 'id' };
+    await importAll(db, ws.config([{ ...base, keys: { email: 'mail', phone: 'tel' }, matchOn: ['phone'] }]));
+    expect(await profileRecords(db, 'email, phone, email_match, phone_match')).toEqual([
+      { email: 'a@example.org', phone: '555', email_match: false, phone_match: true },
+    ]);
+    await importAll(db, ws.config([{ ...base, keys: { email: 'mail' } }]));
+    expect(await profileRecords(db, 'email, phone, email_match, phone_match')).toEqual([
+      { email: 'a@example.org', phone: null, email_match: true, phone_match: false },
+    ]);
+  });
+});
+
+describe('consent carried by profile rows', () => {
+  const source = (file: string) =>
+    crmSource(file, {
+      keys: { email: 'email' },
+      attributes: {},
+      consent: { purposes: { newsletter: 'nl', 'Sale of data': 'sale' }, date: 'updated' },
+    });
+
+  test('non-blank values become facts keyed by the record; blank means no record; bad values and dates are rejected', async () => {
+    const file = ws.write(
+      'crm.csv',
+      [
+        'contact_id,email,nl,sale,updated',
+        'p1,a@example.org,Yes,opt-out,2024-04-01',
+        'p2,b@example.org,,  ,', // blank: no records
+        'p3,c@example.org,maybe,no,2024-04-02T08:00:00-01:00', // bad value for one purpose only
+        'p4,d@example.org,yes,yes,yesterday', // bad date: no facts from this row
+        ',e@example.org,yes,yes,2024-04-03', // rejected profile: no facts
+        'p1,f@example.org,no,no,2024-05-01', // duplicate profile: no facts
+        'p5,,OPTED_IN,,', // undated fact
+      ].join('\n') + '\n',
+    );
+    const [result] = await importAll(db, ws.config([source(file)]));
+    expect(await profileRecords(db, 'record_id, row_no, email')).toEqual([
+      { record_id: 'p1', row_no: '1', email: 'a@example.org' },
+      { record_id: 'p2', row_no: '2', email: 'b@example.org' },
+      { record_id: 'p3', row_no: '3', email: 'c@example.org' },
+      { record_id: 'p4', row_no: '4', email: 'd@example.org' },
+      { record_id: 'p5', row_no: '7', email: null },
+    ]);
+    const fact = (consentId: string, rowNo: string, purpose: string, granted: boolean, consentDate: string | null) => ({
+      source: 'crm',
+      source_rank: 0,
+      consent_id: consentId,
+      row_no: rowNo,
+      key_kind: 'record',
+      key_value: consentId,
+      purpose,
+      granted,
+      consent_date: consentDate,
+    });
+    expect(await consentRecords(db)).toEqual([
+      fact('p1', '1', 'Newsletter', true, '2024-04-01 00:00:00'),
+      fact('p1', '1', 'Sale of data', false, '2024-04-01 00:00:00'),
+      fact('p3', '3', 'Sale of data', false, '2024-04-02 09:00:00'),
+      fact('p5', '7', 'Newsletter', true, null),
+    ]);
+    expect(await rejectTuples(db)).toEqual([
+      ['crm', 3, 'nl', 'invalid consent value'],
+      ['crm', 4, 'updated', 'invalid date'],
+      ['crm', 5, 'contact_id', 'missing primary key'],
+      ['crm', 6, 'contact_id', 'duplicate primary key'],
+    ]);
+    // The profile rows with bad consent values stay accepted: rows_rejected counts rejected profiles only.
+    expect(result).toMatchObject({ rowsRead: 7, rowsAccepted: 5, rowsRejected: 2, consentFacts: 4 });
+  });
+});

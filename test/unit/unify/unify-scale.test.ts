@@ -1,0 +1,84 @@
+/**
+ * Scale smoke test: 200k generated profile records (with long chains and a placeholder shared by
+ * thousands) and 800k consent facts stay fast, and the counts are exactly what the generator implies.
+ * The 10M-row benchmark lives in bench/; this guards against accidental quadratic or per-link passes.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute, queryNumber } from '../../../core/db/connection.js';
+import { unify } from '../../../core/unify/index.js';
+import { testConfig } from './inputs.js';
+
+const config = testConfig({
+  purposes: { Newsletter: { regime: 'opt-in' }, 'Sale of data': { regime: 'opt-out', expiresAfter: 'P2Y' } },
+  matching: { maxClusterSize: 1000 },
+  sources: [
+    { name: 'crm', type: 'profiles', format: 'csv', path: 'crm.csv', primaryKey: 'id', keys: { email: 'email', phone: 'phone' }, attributes: { city: 'city' } },
+    { name: 'shop', type: 'profiles', format: 'csv', path: 'shop.csv', primaryKey: 'id', keys: { email: 'email', phone: 'phone' }, matchOn: ['phone'] },
+    { name: 'consent', type: 'consent', format: 'csv', path: 'c.csv', primaryKey: 'id', keys: { email: 'email' }, option: 'o', value: 'v', date: 'd' },
+  ],
+});
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  connection = await instance.connect();
+  // crm: 100k records. Records 0..9999 form 20 chains of 500: inside a chain, record k shares its email
+  //   with k+1 when k is even and its phone with k+1 when k is odd. Records 10000.. come in pairs sharing
+  //   an email (45k pairs).
+  // shop: 100k records, email not matched; record j < 40k shares a phone with crm record 10000 + j (so
+  //   20k pairs grow to 4 records); records 95000.. share the placeholder phone 0000000 (5000 records).
+  await execute(connection, {
+    sql: `CREATE TABLE profile_records AS
+          SELECT 'crm' AS source, 0 AS source_rank, 'c' || i AS record_id, CAST(i + 1 AS BIGINT) AS row_no,
+                 CASE WHEN i < 10000 THEN 'chain' || (i // 500) || '_' || ((i % 500) // 2) || '@mail.com'
+                      ELSE 'u' || (i // 2) || '@mail.com' END AS email,
+                 CASE WHEN i < 10000 THEN '44' || (1000000 + (i // 500) * 1000 + ((i % 500) + 1) // 2)
+                      ELSE '33' || (1000000 + i) END AS phone,
+                 TRUE AS email_match, TRUE AS phone_match, 'city' || (i % 50) AS city
+          FROM range(100000) t(i)
+          UNION ALL
+          SELECT 'shop', 1, 's' || j, j + 1, 'shop' || j || '@mail.com',
+                 CASE WHEN j < 40000 THEN '33' || (1000000 + 10000 + j) WHEN j >= 95000 THEN '0000000' ELSE '49' || (1000000 + j) END,
+                 FALSE, TRUE, NULL
+          FROM range(100000) t(j)`,
+  });
+  await execute(connection, {
+    sql: `CREATE TABLE consent_records AS
+          SELECT 'consent' AS source, 2 AS source_rank, 'k' || n AS consent_id, CAST(n + 1 AS BIGINT) AS row_no,
+                 'email' AS key_kind, 'u' || (5000 + (n * 7919) % 45000) || '@mail.com' AS key_value,
+                 CASE WHEN n % 3 = 0 THEN 'Sale of data' ELSE 'Newsletter' END AS purpose,
+                 n % 5 <> 0 AS granted,
+                 CASE WHEN n % 11 = 0 THEN NULL ELSE TIMESTAMP '2022-01-01' + to_days(CAST(n % 1200 AS INTEGER)) END AS consent_date
+          FROM range(800000) t(n)`,
+  });
+});
+
+afterAll(() => {
+  connection.closeSync();
+  instance.closeSync();
+});
+
+describe('unify at scale', () => {
+  it('200k records and 800k consent facts in reasonable time', async () => {
+    const started = performance.now();
+    const result = await unify(connection, config, { runId: 'scale', runStartedAt: new Date('2025-01-01T00:00:00Z'), hasPrevious: false });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`unify 200k profiles + 800k consents: ${seconds.toFixed(1)} s`, JSON.stringify(result));
+    expect(seconds).toBeLessThan(60);
+
+    // 20 chains of 500, 45k crm pairs (20k of them joined by two shop records), 60k lone shop records.
+    expect(result.profileRecords).toBe(200_000);
+    expect(result.largestCluster).toBe(500);
+    expect(result.customers).toBe(20 + 45_000 + 60_000);
+    expect(result.mergedRecords).toBe(10_000 + 90_000 + 40_000);
+    expect(result.attachedFacts).toBe(800_000);
+    expect(result.refusedClusters).toBe(0);
+    expect(result.refusedKeys).toBe(1); // the shared placeholder phone
+    expect(result.consentFacts).toBe(800_000);
+    expect(result.orphanFacts).toBe(0);
+    expect(await queryNumber(connection, { sql: 'SELECT count(*) FROM effective_consent' })).toBe(2 * result.customers);
+  });
+});
