@@ -18,6 +18,9 @@ export function formatSummary(result: RefreshResult): string {
   lines.push('Exports:');
   for (const e of result.exports) {
     lines.push(`  ${e.export} (${e.segment}, purpose ${e.purpose}): ${e.rowsWritten} rows written, ${e.heldBack} held back by the consent guard (+${e.added} −${e.removed})`);
+    if (e.withdrawals > 0) {
+      lines.push(`    ${e.withdrawals} removed after withdrawing; withdrawal → export latency max ${e.withdrawalLatencyMaxHours} h, median ${e.withdrawalLatencyMedianHours} h`);
+    }
   }
   if (result.exports.length === 0) lines.push('  (none)');
   if (result.exportFiles.length) {

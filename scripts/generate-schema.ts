@@ -13,12 +13,14 @@ import { writeFileAtomic } from '../core/warehouse/atomic-file.js';
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'consent.config.schema.json');
 
-/** The schema text as committed: the input side (keys with defaults are optional), stable key order, trailing newline. */
+/**
+ * The schema text as committed: the input side (keys with defaults are optional), draft-07 (what
+ * yaml-language-server and most editors understand best), trailing newline.
+ */
 export function configJsonSchemaText(): string {
-  const generated = z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+  const generated = z.toJSONSchema(configSchema, { io: 'input', target: 'draft-07', unrepresentable: 'any' });
   const schema = {
     $schema: generated.$schema,
-    $id: 'https://github.com/consent-refresh/consent-refresh/schema/consent.config.schema.json',
     title: 'consent-refresh configuration (consent.config.yaml)',
     description: 'Generated from core/config/schema.ts by `npm run schema`; do not edit by hand. Cross-references (declared purposes, segments, export fields) are checked by `consent validate`.',
     ...Object.fromEntries(Object.entries(generated).filter(([key]) => key !== '$schema')),

@@ -36,6 +36,18 @@ export interface RefreshResult {
     readonly effectiveGranted: Record<string, number>;
   };
   readonly segments: readonly { segment: string; members: number; added: number; removed: number; unchanged: number }[];
-  readonly exports: readonly { export: string; segment: string; purpose: string; rowsWritten: number; segmentMembers: number; heldBack: number; added: number; removed: number }[];
+  readonly exports: readonly {
+    export: string;
+    segment: string;
+    purpose: string;
+    rowsWritten: number;
+    segmentMembers: number;
+    heldBack: number;
+    added: number;
+    removed: number;
+    withdrawals: number;
+    withdrawalLatencyMaxHours: number | null;
+    withdrawalLatencyMedianHours: number | null;
+  }[];
   readonly exportFiles: readonly string[];
 }

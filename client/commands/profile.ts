@@ -1,4 +1,6 @@
 import { queryRows } from '../../core/db/connection.js';
+import { lastDeliveries } from '../../core/exports/index.js';
+import { warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { withCurrentRun } from '../current-run-reader.js';
 import { EXIT_FAILURE, EXIT_OK, CliError, EXIT_USAGE } from '../exit-codes.js';
@@ -37,12 +39,17 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     }
     return { runId: current.runId, profiles };
   });
+  const layout = warehouseLayout(config.warehouse);
+  const deliveries = await lastDeliveries(
+    layout,
+    found.profiles.map((p) => String(p.customer?.['customer_id'])),
+  );
   if (found.profiles.length === 0) {
     console.error(`no customer with that ${key.kind} in run ${found.runId}`);
     return EXIT_FAILURE;
   }
   if (json) {
-    console.log(JSON.stringify(found, null, 2));
+    console.log(JSON.stringify({ ...found, deliveries }, null, 2));
     return EXIT_OK;
   }
   for (const { customer, records, consent } of found.profiles) {
@@ -59,5 +66,10 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
       console.log(`    ${String(c['purpose'])}: ${c['granted'] ? 'granted' : 'denied'} — decided by ${decided}; ${String(c['record_count'])} records considered`);
     }
   }
+  console.log('last deliveries:');
+  for (const d of deliveries) {
+    console.log(`  ${d.published_at} ${d.export} (purpose ${d.purpose}, ${d.change}) run ${d.run_id} — consent ${d.consent_source ?? 'default'}${d.consent_id ? ` ${d.consent_id}` : ''}${d.consent_date ? ` dated ${d.consent_date}` : ''}`);
+  }
+  if (deliveries.length === 0) console.log('  (none)');
   return EXIT_OK;
 };

@@ -119,9 +119,13 @@ const DEFAULT_PLACEHOLDER_EMAILS = [
   'unknown@unknown.com',
   'email@email.com',
 ];
+/**
+ * Defaults catch the usual "no email" fillers without touching plausible real addresses: local parts that
+ * say "none/unknown/noreply" and values without an @. (example.com and friends are NOT blocked: they are
+ * common in test and demo data whose records must still merge.)
+ */
 const DEFAULT_PLACEHOLDER_EMAIL_PATTERNS = [
-  '^(no|none|noemail|no-email|no_email|donotreply|do-not-reply|noreply|no-reply|unknown|test|null|na|n/a|x+)@',
-  '@(example|test|invalid|localhost)(\\.[a-z]+)?$',
+  '^(no|none|noemail|no-email|no_email|nomail|donotreply|do-not-reply|noreply|no-reply|unknown|null|nil|na|n/a|nobody|dummy|fake|invalid)@',
   '^[^@]*$',
 ];
 const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = ['^0+$', '^(\\d)\\1+$', '^1234567890?$', '^0123456789$', '^\\d{1,5}$'];

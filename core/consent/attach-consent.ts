@@ -12,9 +12,9 @@
  *                         grant: a grant is never spread over people it may not belong to.
  *   A denial on an ambiguous key applies to every owner (withholding is always safe).
  *
- * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)` and the TEMP
- * table `_consent_attached(customer_id, purpose, granted, consent_date, source, source_rank, consent_id,
- * row_no)`.
+ * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP table
+ * `_consent_key_owners` and over it the TEMP view `_consent_attached(customer_id, purpose, granted,
+ * consent_date, source, source_rank, consent_id, row_no)` read by effective-consent.ts.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
@@ -27,49 +27,61 @@ export interface AttachStats {
   readonly orphanFacts: number;
 }
 
+/** A fact's key: (key_kind, record_source, key_value); record_source is the profile source for 'record'. */
+const FACT_KEY = `key_kind, CASE WHEN key_kind = 'record' THEN source END AS record_source, key_value`;
+const SAME_KEY = (a: string, b: string) =>
+  `${a}.key_kind = ${b}.key_kind AND ${a}.key_value = ${b}.key_value AND ${a}.record_source IS NOT DISTINCT FROM ${b}.record_source`;
+
 export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules): Promise<AttachStats> {
+  // Work per distinct key, not per fact: placeholder checks and owner look-ups run once per key.
   const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _consent_facts AS
-          SELECT row_number() OVER () AS fact_no, source, source_rank, consent_id, row_no, key_kind, key_value,
-                 purpose, granted, consent_date, ${placeholder.sql} AS placeholder_key
-          FROM consent_records`,
+    sql: `CREATE OR REPLACE TEMP TABLE _consent_keys AS
+          SELECT key_kind, record_source, key_value, ${placeholder.sql} AS placeholder_key
+          FROM (SELECT DISTINCT ${FACT_KEY} FROM consent_records)`,
     params: placeholder.params,
   });
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _consent_owners AS
-          SELECT f.fact_no, rc.customer_id
-          FROM _consent_facts f JOIN record_customer rc ON rc.source = f.source AND rc.record_id = f.key_value
-          WHERE f.key_kind = 'record'
-          UNION ALL
-          SELECT f.fact_no, k.customer_id
-          FROM _consent_facts f JOIN customer_keys k ON k.key_kind = f.key_kind AND k.key_value = f.key_value
-          WHERE f.key_kind IN ('email', 'phone') AND NOT f.placeholder_key`,
+    sql: `CREATE OR REPLACE TEMP TABLE _consent_key_owners AS
+          SELECT key_kind, record_source, key_value, customer_id,
+                 count(*) OVER (PARTITION BY key_kind, record_source, key_value) AS owners
+          FROM (
+            SELECT k.key_kind, k.record_source, k.key_value, rc.customer_id
+            FROM _consent_keys k JOIN record_customer rc ON rc.source = k.record_source AND rc.record_id = k.key_value
+            WHERE k.key_kind = 'record'
+            UNION ALL
+            SELECT k.key_kind, k.record_source, k.key_value, ck.customer_id
+            FROM _consent_keys k JOIN customer_keys ck ON ck.key_kind = k.key_kind AND ck.key_value = k.key_value
+            WHERE k.key_kind IN ('email', 'phone') AND NOT k.placeholder_key
+          )`,
   });
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _consent_decisions AS
-          SELECT f.*,
-                 CASE WHEN f.placeholder_key THEN 'placeholder key'
-                      WHEN coalesce(o.owners, 0) = 0 THEN 'no customer'
-                      WHEN o.owners > 1 AND f.granted THEN 'ambiguous key'
-                 END AS orphan_reason
-          FROM _consent_facts f
-          LEFT JOIN (SELECT fact_no, count(*) AS owners FROM _consent_owners GROUP BY fact_no) o ON o.fact_no = f.fact_no`,
+    sql: `CREATE OR REPLACE TEMP TABLE _consent_key_status AS
+          SELECT k.key_kind, k.record_source, k.key_value, k.placeholder_key, coalesce(o.owners, 0) AS owners
+          FROM _consent_keys k
+          LEFT JOIN (SELECT DISTINCT key_kind, record_source, key_value, owners FROM _consent_key_owners) o ON ${SAME_KEY('o', 'k')}`,
   });
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE consent_orphans AS
-          SELECT source, consent_id, row_no, key_kind, orphan_reason AS reason
-          FROM _consent_decisions WHERE orphan_reason IS NOT NULL
-          ORDER BY source, row_no, consent_id`,
+          SELECT f.source, f.consent_id, f.row_no, f.key_kind,
+                 CASE WHEN s.placeholder_key THEN 'placeholder key'
+                      WHEN s.owners = 0 THEN 'no customer'
+                      ELSE 'ambiguous key' END AS reason
+          FROM (SELECT source, consent_id, row_no, granted, ${FACT_KEY} FROM consent_records) f
+          JOIN _consent_key_status s ON ${SAME_KEY('s', 'f')}
+          WHERE s.placeholder_key OR s.owners = 0 OR (s.owners > 1 AND f.granted)
+          ORDER BY f.source, f.row_no, f.consent_id`,
   });
+  // Applied facts: every owner of the key, except grants on keys with several owners.
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _consent_attached AS
-          SELECT o.customer_id, d.purpose, d.granted, d.consent_date, d.source, d.source_rank, d.consent_id, d.row_no
-          FROM _consent_decisions d JOIN _consent_owners o ON o.fact_no = d.fact_no
-          WHERE d.orphan_reason IS NULL`,
+    sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
+          SELECT o.customer_id, f.purpose, f.granted, f.consent_date, f.source, f.source_rank, f.consent_id, f.row_no
+          FROM (SELECT source, source_rank, consent_id, row_no, purpose, granted, consent_date, ${FACT_KEY} FROM consent_records) f
+          JOIN _consent_key_owners o ON ${SAME_KEY('o', 'f')}
+          WHERE o.owners = 1 OR NOT f.granted`,
   });
-  const consentFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM _consent_facts' });
+  const consentFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
   const orphanFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_orphans' });
-  await dropTempTables(connection, ['_consent_facts', '_consent_owners', '_consent_decisions']);
+  await dropTempTables(connection, ['_consent_keys', '_consent_key_status']);
   return { consentFacts, attachedFacts: consentFacts - orphanFacts, orphanFacts };
 }

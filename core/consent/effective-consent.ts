@@ -3,7 +3,8 @@
  *
  * - Among the records attached to the customer for the purpose, the deciding one is the latest
  *   `consent_date`; undated records rank oldest (below any date); on an equal date (or both undated)
- *   a denial beats a grant; remaining ties go to the lowest source_rank, then consent_id, then row_no.
+ *   a denial beats a grant; remaining ties go to the lowest source_rank, then the lowest consent_id, then
+ *   the lowest row_no.
  * - No record: the regime default — opt-in ⇒ denied, opt-out ⇒ granted — with basis 'default'.
  * - Expiry (`expiresAfter`): when the deciding record is a grant and date + duration <= runStartedAt
  *   (calendar arithmetic, see iso-duration.ts), the result is denied with basis 'expired'; an undated
@@ -44,6 +45,13 @@ async function createPurposeTable(connection: DuckDBConnection, config: Pick<Loa
   });
 }
 
+/**
+ * The deciding record is the arg_min of one ascending sort key: (−date, granted, source_rank, consent_id,
+ * row_no). Negating the date puts the latest first; undated records get the largest value, i.e. rank
+ * below every dated one; FALSE < TRUE puts the denial first on an equal date. One hash aggregate, no sort.
+ */
+const UNDATED = '9223372036854775807';
+
 export async function computeEffectiveConsent(
   connection: DuckDBConnection,
   config: Pick<LoadedConfig, 'purposes'>,
@@ -53,20 +61,23 @@ export async function computeEffectiveConsent(
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE effective_consent AS
           WITH deciding AS (
-            SELECT customer_id, purpose, granted, source, consent_id, consent_date,
-                   count(*) OVER (PARTITION BY customer_id, purpose) AS record_count
+            SELECT customer_id, purpose, count(*) AS record_count,
+                   arg_min({'granted': granted, 'source': source, 'consent_id': consent_id, 'consent_date': consent_date},
+                           (coalesce(-epoch_us(consent_date), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
             FROM _consent_attached
-            QUALIFY row_number() OVER (
-              PARTITION BY customer_id, purpose
-              ORDER BY consent_date DESC NULLS LAST, granted ASC, source_rank ASC, consent_id ASC, row_no ASC
-            ) = 1
+            GROUP BY customer_id, purpose
+          ),
+          flat AS (
+            SELECT customer_id, purpose, record_count, d.granted AS granted, d.source AS source,
+                   d.consent_id AS consent_id, d.consent_date AS consent_date
+            FROM deciding
           ),
           judged AS (
             SELECT d.*, (d.granted AND p.expires AND (
                      d.consent_date IS NULL
                      OR d.consent_date + to_months(p.expiry_months) + to_days(p.expiry_days) <= CAST($run_started_at AS TIMESTAMP)
                    )) AS expired
-            FROM deciding d JOIN _consent_purposes p ON p.purpose = d.purpose
+            FROM flat d JOIN _consent_purposes p ON p.purpose = d.purpose
           )
           SELECT c.customer_id, p.purpose,
                  CASE WHEN j.customer_id IS NULL THEN p.default_granted

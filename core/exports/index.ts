@@ -4,3 +4,4 @@ export * from './combine-exports.js';
 export * from './export-paths.js';
 export * from './export-fields.js';
 export * from './spreadsheet-safe.js';
+export * from './audit-log.js';

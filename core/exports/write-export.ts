@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { findPurpose } from '../config/schema.js';
-import { execute, queryNumber } from '../db/connection.js';
+import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { ConfigError } from '../errors.js';
 import { previousHasTable } from '../segments/previous-run.js';
 import { segmentMembersTable } from '../segments/segment-tables.js';
@@ -58,6 +58,30 @@ export interface ExportResult {
   readonly added: number;
   readonly removed: number;
   readonly runManifest: string;
+  /** Customers removed since the previous run because they withdrew (or their grant expired). */
+  readonly withdrawals: number;
+  /** Hours from the withdrawal's date to this export run: the worst case and the median. */
+  readonly withdrawalLatencyMaxHours: number | null;
+  readonly withdrawalLatencyMedianHours: number | null;
+}
+
+/** Withdrawal latency: for removed customers whose effective consent is now denied by a record (or expired). */
+async function withdrawalLatency(connection: DuckDBConnection, exportIndex: number, purpose: string | null, runStartedAt: Date) {
+  if (purpose === null) return { withdrawals: 0, withdrawalLatencyMaxHours: null, withdrawalLatencyMedianHours: null };
+  const [row] = await queryRows<{ n: string; max_h: number | null; median_h: number | null }>(connection, {
+    sql: `WITH latency AS (
+            SELECT (epoch(CAST($runStartedAt AS TIMESTAMP)) - epoch(ec.consent_date)) / 3600.0 AS hours
+            FROM ${exportChangesTable(exportIndex)} ch
+            JOIN effective_consent ec ON ec.customer_id = ch.customer_id AND ec.purpose = $purpose
+            WHERE ch.change = 'removed' AND ec.granted = FALSE AND ec.basis IN ('record', 'expired'))
+          SELECT count(*) AS n, round(max(hours), 2) AS max_h, round(median(hours), 2) AS median_h FROM latency`,
+    params: { runStartedAt: runStartedAt.toISOString(), purpose },
+  });
+  return {
+    withdrawals: Number(row?.n ?? 0),
+    withdrawalLatencyMaxHours: row?.max_h === null || row?.max_h === undefined ? null : Number(row.max_h),
+    withdrawalLatencyMedianHours: row?.median_h === null || row?.median_h === undefined ? null : Number(row.median_h),
+  };
 }
 
 /** The guard's purpose: the declared spelling, or null for an explicit `none`. */
@@ -191,5 +215,6 @@ export async function runExport(
     added,
     removed,
     runManifest: paths.runManifest,
+    ...(await withdrawalLatency(connection, exportIndex, guardPurpose(config, exportIndex), run.runStartedAt)),
   };
 }

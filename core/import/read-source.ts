@@ -82,6 +82,9 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   if (first.kind === 'too long') {
     throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row does not end (unterminated quote?)`);
   }
+  if (first.fields.length === 1 && first.fields[0]!.trim() === '') {
+    throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is blank`);
+  }
   const available = header ? first.fields : first.fields.map((_, i) => `column${i}`);
   const positions = resolveColumns(source, wanted, available);
 

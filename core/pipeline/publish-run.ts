@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { queryRows } from '../db/connection.js';
-import { combineExports, publishExport } from '../exports/index.js';
+import { appendAudit, combineExports, publishExport } from '../exports/index.js';
 import { combineSegments } from '../segments/index.js';
 import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../warehouse/index.js';
 
@@ -38,6 +38,8 @@ export async function publishRun(context: PublishContext, runId: string, previou
   }
   const publishedAt = context.clock().toISOString();
   writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt }, null, 2)}\n`);
+  // The audit is appended before the run becomes current: a delivery is never visible without its audit rows.
+  await appendAudit(layout, config, runId, new Date(publishedAt));
   if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
   const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
   const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: runId });

@@ -22,7 +22,7 @@ import { assignCustomerIds } from './customer-ids.js';
 import { matchRecords } from './match-records.js';
 import { mergeCustomers } from './merge-attributes.js';
 import { loadPlaceholderRules } from './placeholders.js';
-import { dropTempTables } from './temp-tables.js';
+import { dropTempTables, dropTempViews } from './temp-tables.js';
 
 export interface UnifyResult {
   profileRecords: number;
@@ -51,7 +51,8 @@ export interface UnifyOptions {
   readonly hasPrevious: boolean;
 }
 
-const WORKING_TABLES = ['_unify_records', '_unify_clusters', '_unify_record_customer', '_consent_attached'];
+const WORKING_TABLES = ['_unify_records', '_unify_clusters', '_unify_record_customer', '_consent_key_owners'];
+const WORKING_VIEWS = ['_consent_attached'];
 
 async function previousIdsReadable(connection: DuckDBConnection, hasPrevious: boolean): Promise<boolean> {
   if (!hasPrevious) return false;
@@ -91,6 +92,7 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
       effectiveGranted,
     };
   } finally {
+    await dropTempViews(connection, WORKING_VIEWS);
     await dropTempTables(connection, WORKING_TABLES);
   }
 }

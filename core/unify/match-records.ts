@@ -1,7 +1,8 @@
 /**
  * Matching profile records into clusters (design §3), with the over-merge guard.
  *
- * - Every profile record gets an integer node id `rid` (ordered by source_rank, record_id).
+ * - Every profile record gets an integer node id `rid` (in no particular order: ids only name nodes; the
+ *   clusters as sets, and everything derived from them, do not depend on it).
  * - A record's email takes part in matching only when its source matches on email (`email_match`),
  *   likewise phone; NULL (blank) keys and placeholder keys never match.
  * - Records sharing a matching key are linked (each to the smallest rid holding that key: a star per key,
@@ -14,7 +15,7 @@
  *   key, `customer_count` = distinct customers they ended up in.
  *
  * Produces TEMP tables `_unify_records` (one row per profile record with placeholder flags) and
- * `_unify_clusters(rid, cluster, refused)` (cluster = a rid, the smallest of the cluster), and the run
+ * `_unify_clusters(rid, cluster, refused)` (cluster = the smallest rid of the cluster), and the run
  * table `merge_refusals`.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -34,7 +35,7 @@ export async function matchRecords(connection: DuckDBConnection, rules: Placehol
   const phonePlaceholder = placeholderSql(rules, 'phone', 'phone');
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _unify_records AS
-          SELECT row_number() OVER (ORDER BY source_rank, source, record_id) AS rid,
+          SELECT row_number() OVER () AS rid,
                  source, source_rank, record_id, row_no, email, phone,
                  coalesce(email_match, FALSE) AS email_match,
                  coalesce(phone_match, FALSE) AS phone_match,

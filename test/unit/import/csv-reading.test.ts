@@ -2,7 +2,7 @@
  * Reading CSV sources: file-level failures (SourceError with exact messages), dialects, encodings and
  * malformed rows becoming `malformed row` rejects with their data row numbers.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SourceError } from '../../../core/errors.js';
@@ -44,6 +44,17 @@ describe('file-level failures', () => {
     const folder = path.join(ws.dir, 'folder.csv');
     mkdirSync(folder);
     expect((await importError(ws.config([crmSource(folder)]))).message).toBe(`source "crm" (${folder}): not a regular file`);
+  });
+
+  test.skipIf(process.getuid?.() === 0)('an unreadable file fails the import', async () => {
+    const file = ws.write('locked.csv', 'contact_id\n');
+    chmodSync(file, 0o000);
+    expect((await importError(ws.config([crmSource(file)]))).message).toBe(`source "crm" (${file}): file is not readable (permission denied)`);
+  });
+
+  test('a blank first line is not a header', async () => {
+    const file = ws.write('blank.csv', '\ncontact_id,email\n');
+    expect((await importError(ws.config([crmSource(file)]))).message).toBe(`source "crm" (${file}): the header row is blank`);
   });
 
   test('an empty (0 byte) file fails the import', async () => {

@@ -1,0 +1,108 @@
+/**
+ * The delivery audit (issue 6): which customers each export run delivered, under which consent record,
+ * appended at publish to `<warehouse>/audit/audit.duckdb`, which run retention never prunes. Answers
+ * "was this person exported on day D, and under which consent record?" long after the run is gone.
+ * Idempotent per run: a run's rows are replaced, never duplicated.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
+import { execute, queryRows } from '../db/connection.js';
+import { quoteLiteral } from '../sql/identifiers.js';
+import type { WarehouseLayout } from '../warehouse/layout.js';
+import { guardPurpose } from './write-export.js';
+
+export function auditDatabase(layout: WarehouseLayout): string {
+  return path.join(layout.root, 'audit', 'audit.duckdb');
+}
+
+const CREATE_TABLES = `
+  CREATE TABLE IF NOT EXISTS deliveries (
+    run_id VARCHAR NOT NULL, published_at TIMESTAMP NOT NULL, export VARCHAR NOT NULL, purpose VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL, change VARCHAR NOT NULL,
+    consent_source VARCHAR, consent_id VARCHAR, consent_date TIMESTAMP, consent_basis VARCHAR);
+  CREATE TABLE IF NOT EXISTS removals (
+    run_id VARCHAR NOT NULL, published_at TIMESTAMP NOT NULL, export VARCHAR NOT NULL, purpose VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL, withdrawn BOOLEAN NOT NULL, consent_source VARCHAR, consent_id VARCHAR, consent_date TIMESTAMP);`;
+
+/** Appends the run's deliveries; the run database must be closed (it is ATTACHed read-only). */
+export async function appendAudit(layout: WarehouseLayout, config: LoadedConfig, runId: string, publishedAt: Date): Promise<number> {
+  const file = auditDatabase(layout);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const instance = await DuckDBInstance.create(file);
+  const connection = await instance.connect();
+  try {
+    await connection.run(CREATE_TABLES);
+    await connection.run(`ATTACH ${quoteLiteral(layout.runDatabase(runId))} AS audited_run (READ_ONLY)`);
+    await connection.run('BEGIN TRANSACTION');
+    await execute(connection, { sql: 'DELETE FROM deliveries WHERE run_id = $run', params: { run: runId } });
+    await execute(connection, { sql: 'DELETE FROM removals WHERE run_id = $run', params: { run: runId } });
+    for (const [index, exportConfig] of config.exports.entries()) {
+      const purpose = guardPurpose(config, index);
+      const params = { run: runId, at: publishedAt.toISOString(), export: exportConfig.name, purpose: purpose ?? 'none' };
+      await execute(connection, {
+        sql: `INSERT INTO deliveries
+          SELECT $run, CAST($at AS TIMESTAMP), $export, $purpose, m.customer_id,
+                 CASE WHEN ch.customer_id IS NULL THEN 'kept' ELSE 'added' END,
+                 ec.source, ec.consent_id, ec.consent_date, ec.basis
+          FROM audited_run.export_members m
+          LEFT JOIN audited_run.exp_${index}_changes ch ON ch.customer_id = m.customer_id AND ch.change = 'added'
+          LEFT JOIN audited_run.effective_consent ec ON ec.customer_id = m.customer_id AND ec.purpose = $purpose
+          WHERE m.export = $export`,
+        params,
+      });
+      await execute(connection, {
+        sql: `INSERT INTO removals
+          SELECT $run, CAST($at AS TIMESTAMP), $export, $purpose, ch.customer_id,
+                 coalesce(ec.granted = FALSE AND ec.basis IN ('record', 'expired'), FALSE), ec.source, ec.consent_id, ec.consent_date
+          FROM audited_run.exp_${index}_changes ch
+          LEFT JOIN audited_run.effective_consent ec ON ec.customer_id = ch.customer_id AND ec.purpose = $purpose
+          WHERE ch.change = 'removed'`,
+        params,
+      });
+    }
+    await connection.run('COMMIT');
+    const [row] = await queryRows<{ n: string }>(connection, { sql: 'SELECT count(*) AS n FROM deliveries WHERE run_id = $run', params: { run: runId } });
+    return Number(row?.n ?? 0);
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await connection.run('DETACH DATABASE IF EXISTS audited_run').catch(() => undefined);
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+export interface DeliveryRecord {
+  run_id: string;
+  published_at: string;
+  export: string;
+  purpose: string;
+  change: string;
+  consent_source: string | null;
+  consent_id: string | null;
+  consent_date: string | null;
+}
+
+/** The last deliveries of a customer (newest first), read-only. */
+export async function lastDeliveries(layout: WarehouseLayout, customerIds: readonly string[], limit = 10): Promise<DeliveryRecord[]> {
+  const file = auditDatabase(layout);
+  if (!existsSync(file) || customerIds.length === 0) return [];
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const connection: DuckDBConnection = await instance.connect();
+  try {
+    const params: Record<string, string | number> = { limit };
+    customerIds.forEach((id, index) => (params[`c${index}`] = id));
+    return await queryRows<DeliveryRecord>(connection, {
+      sql: `SELECT run_id, published_at, export, purpose, change, consent_source, consent_id, consent_date
+            FROM deliveries WHERE customer_id IN (${customerIds.map((_, index) => `$c${index}`).join(', ')})
+            ORDER BY published_at DESC, export LIMIT $limit`,
+      params,
+    });
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
