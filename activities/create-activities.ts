@@ -7,14 +7,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { LoadedConfig } from '../core/config/load.js';
-import { runExport, type ExportResult } from '../core/exports/index.js';
-import { discardRun, publishRun } from '../core/pipeline/index.js';
+import { runExport, type DeliveryResult, type ExportResult } from '../core/exports/index.js';
+import { deliverExport, discardRun, publishRun } from '../core/pipeline/index.js';
 import { combineImports, importSource } from '../core/import/index.js';
 import { buildSegment, compileSegment, type SegmentResult } from '../core/segments/index.js';
 import { unify, type UnifyResult } from '../core/unify/index.js';
 import { readCurrentRun, type RunDatabases, type WarehouseLayout } from '../core/warehouse/index.js';
 import { withFailures } from './failures.js';
 import {
+  deliverInputSchema,
   discardInputSchema,
   exportInputSchema,
   importInputSchema,
@@ -22,6 +23,7 @@ import {
   publishInputSchema,
   segmentInputSchema,
   unifyInputSchema,
+  type DeliverInput,
   type DiscardInput,
   type ExportInput,
   type ImportInput,
@@ -79,6 +81,7 @@ export function createActivities(deps: ActivityDeps) {
           segment: exportConfig.segment,
           purpose: exportConfig.purpose,
           format: exportConfig.format,
+          http: exportConfig.http !== undefined,
         })),
       };
     }),
@@ -127,6 +130,16 @@ export function createActivities(deps: ActivityDeps) {
       const published = await publishRun({ config, layout, runDatabases, clock: deps.clock }, input.runId, input.previousRunId, input.summary);
       log(`run ${input.runId}: published (${published.exportFiles.length} export files, pruned ${published.prunedRuns.length} runs)`);
       return published;
+    }),
+
+    /** After publish: POST an export (or its delta) to its HTTP destination in batches; outcomes per batch. */
+    deliverExport: withFailures(async (raw: DeliverInput): Promise<DeliveryResult> => {
+      const input = deliverInputSchema.parse(raw);
+      const result = await deliverExport(config, layout, input.runId, input.exportIndex, {
+        onBatch: (outcome) => heartbeat({ kind: outcome.kind, batch: outcome.batch, ok: outcome.ok }),
+      });
+      log(`run ${input.runId}: delivered export ${result.export} to ${result.host}: ${result.rowsDelivered} rows, ${result.failedBatches} failed batches`);
+      return result;
     }),
 
     /** Cleans up a run that will not publish: closes and deletes its database and per-run export folders. */

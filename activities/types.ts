@@ -15,6 +15,7 @@ export const segmentInputSchema = runRefSchema.extend({ segmentIndex: index });
 export const exportInputSchema = runRefSchema.extend({ exportIndex: index, runStartedAt: z.string().datetime() });
 export const publishInputSchema = runRefSchema.extend({ summary: z.record(z.string(), z.unknown()) });
 export const discardInputSchema = z.strictObject({ runId });
+export const deliverInputSchema = z.strictObject({ runId, exportIndex: index });
 
 export type PlanInput = z.infer<typeof planInputSchema>;
 export type RunRef = z.infer<typeof runRefSchema>;
@@ -24,6 +25,7 @@ export type SegmentInput = z.infer<typeof segmentInputSchema>;
 export type ExportInput = z.infer<typeof exportInputSchema>;
 export type PublishInput = z.infer<typeof publishInputSchema>;
 export type DiscardInput = z.infer<typeof discardInputSchema>;
+export type DeliverInput = z.infer<typeof deliverInputSchema>;
 
 export interface RefreshPlan {
   readonly runId: string;
@@ -34,7 +36,7 @@ export interface RefreshPlan {
   readonly searchAttributes: boolean;
   readonly sources: readonly { index: number; name: string; type: string; format: string }[];
   readonly segments: readonly { index: number; name: string }[];
-  readonly exports: readonly { index: number; name: string; segment: string; purpose: string; format: string }[];
+  readonly exports: readonly { index: number; name: string; segment: string; purpose: string; format: string; http: boolean }[];
 }
 
 export interface SourceImportSummary {

@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, RuleError, SourceError } from '../core/errors.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { runExportsCommand } from './commands/exports.js';
+import { runInitCommand } from './commands/init.js';
 import { runProfileCommand } from './commands/profile.js';
 import { runRefreshCommand } from './commands/refresh.js';
+import { runReportCommand } from './commands/report.js';
 import { runScheduleCommand } from './commands/schedule.js';
 import { runSegmentsCommand } from './commands/segments.js';
 import { runServerCommand } from './commands/server.js';
@@ -23,11 +25,22 @@ commands:
   profile <email|phone>            unified profile, effective consent with lineage
   segments                         segment sizes in the current run, added/removed since the run before
   exports                          each export's last run, rows written, held back, files
+  report [--open]                  path of the latest HTML run report (--open: open it in a browser)
+  init --from FILE [FILE…]         write a starter ./consent.config.yaml (or --config PATH) from source files
   server stop                      stop the local dev server started by npm start
 
 exit codes: 0 ok, 1 failure (or rejects found by validate), 2 bad usage or config`;
 
-export type CommandHandler = (args: { positionals: string[]; config: string | undefined; wait: boolean; json: boolean }) => Promise<number>;
+export type CommandHandler = (args: {
+  positionals: string[];
+  config: string | undefined;
+  wait: boolean;
+  json: boolean;
+  /** `--from FILE` (repeatable): the source files `consent init` starts from. */
+  from?: string[];
+  /** `--open` (`consent report`): open the report in a browser. */
+  open?: boolean;
+}) => Promise<number>;
 
 const COMMANDS: Record<string, CommandHandler> = {
   refresh: runRefreshCommand,
@@ -37,6 +50,8 @@ const COMMANDS: Record<string, CommandHandler> = {
   profile: runProfileCommand,
   segments: runSegmentsCommand,
   exports: runExportsCommand,
+  report: runReportCommand,
+  init: runInitCommand,
   server: runServerCommand,
 };
 
@@ -49,6 +64,8 @@ export async function runCli(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         wait: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        from: { type: 'string', multiple: true },
+        open: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -68,7 +85,14 @@ export async function runCli(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   try {
-    return await handler({ positionals, config: parsed.values.config, wait: parsed.values.wait ?? false, json: parsed.values.json ?? false });
+    return await handler({
+      positionals,
+      config: parsed.values.config,
+      wait: parsed.values.wait ?? false,
+      json: parsed.values.json ?? false,
+      from: parsed.values.from ?? [],
+      open: parsed.values.open ?? false,
+    });
   } catch (error) {
     if (error instanceof CliError) {
       console.error(error.message);

@@ -23,6 +23,9 @@ export function formatSummary(result: RefreshResult): string {
     }
   }
   if (result.exports.length === 0) lines.push('  (none)');
+  for (const d of result.deliveries ?? []) {
+    lines.push(`  ${d.export} → ${d.host}: ${d.rowsDelivered} rows delivered in ${d.batches.length} batches, ${d.failedBatches} failed`);
+  }
   if (result.exportFiles.length) {
     lines.push('Export files:');
     for (const file of result.exportFiles) lines.push(`  ${file}`);

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     try {
       const result = await waitForRefresh(client, started.workflowId, createProgressPrinter());
       console.log(formatSummary(result));
+      if ((result.deliveries ?? []).some((d) => d.failedBatches > 0)) code = EXIT_FAILURE;
     } catch (error) {
       console.error(`refresh failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
       code = EXIT_FAILURE;

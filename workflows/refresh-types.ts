@@ -50,4 +50,12 @@ export interface RefreshResult {
     withdrawalLatencyMedianHours: number | null;
   }[];
   readonly exportFiles: readonly string[];
+  /** HTTP deliveries after publish, one per export with an http destination, with per-batch outcomes. */
+  readonly deliveries: readonly {
+    export: string;
+    host: string;
+    rowsDelivered: number;
+    failedBatches: number;
+    batches: readonly { kind: string; batch: number; rows: number; status: number | null; attempts: number; ok: boolean; error: string | null }[];
+  }[];
 }

@@ -170,7 +170,19 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
     };
     const published = await host.publishRun.executeWithOptions(hostOptions(plan.hostTaskQueue, 'light', 'publish run'), [{ ...run, summary }]);
     stage('published', `published at ${published.publishedAt}`, { publishedAt: published.publishedAt });
-    return { runId, trigger, startedAt, publishedAt: published.publishedAt, sources, unify: unified, segments, exports: summary.exports, exportFiles: published.exportFiles };
+
+    // HTTP destinations are served from the published run, so downstream never sees an unpublished one.
+    const deliveries = await allSettledOrThrow(
+      plan.exports
+        .filter((exportPlan) => exportPlan.http)
+        .map((exportPlan) =>
+          host.deliverExport.executeWithOptions(hostOptions(plan.hostTaskQueue, 'heavy', `deliver ${exportPlan.name} (http)`), [{ runId, exportIndex: exportPlan.index }]),
+        ),
+    );
+    if (deliveries.length > 0) {
+      upsertMemo({ deliveredRows: Object.fromEntries(deliveries.map((d) => [d.export, d.rowsDelivered])), failedBatches: deliveries.reduce((sum, d) => sum + d.failedBatches, 0) });
+    }
+    return { runId, trigger, startedAt, publishedAt: published.publishedAt, sources, unify: unified, segments, exports: summary.exports, exportFiles: published.exportFiles, deliveries };
   } catch (error) {
     const message = failureMessage(error);
     progress = { ...progress, error: message };

@@ -17,6 +17,11 @@ export const runRefreshCommand: CommandHandler = async ({ config: configPath, wa
     try {
       const result = await waitForRefresh(client, started.workflowId, createProgressPrinter());
       console.log(json ? JSON.stringify(result, null, 2) : formatSummary(result));
+      const failedBatches = (result.deliveries ?? []).reduce((sum, d) => sum + d.failedBatches, 0);
+      if (failedBatches > 0) {
+        console.error(`published, but ${failedBatches} HTTP batches could not be delivered (see the summary)`);
+        return EXIT_FAILURE;
+      }
       return EXIT_OK;
     } catch (error) {
       const cause = (error as Error).cause;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { configSchema, type ConsentConfig } from './schema.js';
+import { configSchema, type ConsentConfig, type TemporalTlsConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'consent.config.yaml';
 
@@ -45,11 +45,18 @@ export function parseConfig(raw: unknown, configFile: string): LoadedConfig {
     configFile: path.resolve(configFile),
     configDir,
     warehouse: resolve(config.warehouse),
+    temporal: config.temporal.tls ? { ...config.temporal, tls: resolveTlsPaths(config.temporal.tls, resolve) } : config.temporal,
     schedule: config.schedule.cron === undefined && config.schedule.interval === undefined ? { ...config.schedule, cron: '0 */6 * * *' } : config.schedule,
     duckdb: { ...config.duckdb, ...(config.duckdb.tempDirectory ? { tempDirectory: resolve(config.duckdb.tempDirectory) } : {}) },
     sources: config.sources.map((source) => ({ ...source, path: resolve(source.path) })),
     exports: config.exports.map((exportConfig) => ({ ...exportConfig, path: resolve(exportConfig.path) })),
   };
+}
+
+/** The certificate and key files of `temporal.tls`, made absolute; serverName is not a path. */
+function resolveTlsPaths(tls: TemporalTlsConfig, resolve: (p: string) => string): TemporalTlsConfig {
+  const files = (['serverRootCACert', 'clientCert', 'clientKey'] as const).filter((key) => tls[key] !== undefined);
+  return { ...tls, ...Object.fromEntries(files.map((key) => [key, resolve(tls[key]!)])) };
 }
 
 export function parseConfigText(text: string, configFile: string): LoadedConfig {

@@ -107,6 +107,19 @@ export const exportSchema = z.strictObject({
   fields: z.array(z.string().min(1)).min(1),
   /** Write per-run delta files (added / removed since the previous published run). */
   delta: z.boolean().default(true),
+  /** Optional HTTP destination: after publish, POST the export (or its delta) as JSON batches. */
+  http: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      send: z.enum(['delta', 'full']).default('delta'),
+      batchSize: z.number().int().min(1).max(100_000).default(500),
+      headers: z.record(z.string(), z.string()).default({}),
+      /** Header name → environment variable holding its value (secrets stay out of the config file). */
+      headersFromEnv: z.record(z.string(), z.string()).default({}),
+      maxAttempts: z.number().int().min(1).max(20).default(5),
+      timeoutMs: z.number().int().min(100).default(10_000),
+    })
+    .optional(),
 });
 
 const DEFAULT_PLACEHOLDER_EMAILS = [
@@ -151,6 +164,41 @@ export const matchingSchema = z
     maxClusterSize: 50,
   });
 
+/**
+ * TLS towards the Temporal frontend (self-hosted with TLS, or Temporal Cloud with mTLS). File paths resolve
+ * against the config folder; `tls: {}` turns TLS on with the system's root certificates.
+ */
+export const temporalTlsSchema = z
+  .strictObject({
+    /** Overrides the name checked against the server certificate (and sent as SNI). */
+    serverName: z.string().min(1).optional(),
+    /** PEM file of the CA that signed the server certificate (default: the system roots). */
+    serverRootCACert: z.string().min(1).optional(),
+    /** PEM client certificate and private key for mTLS: both or neither. */
+    clientCert: z.string().min(1).optional(),
+    clientKey: z.string().min(1).optional(),
+  })
+  .superRefine((tls, ctx) => {
+    if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [tls.clientCert === undefined ? 'clientCert' : 'clientKey'], message: 'mTLS needs both clientCert and clientKey' });
+    }
+  });
+
+/** `IP:port` (or just a port, meaning 0.0.0.0:port) for the worker's Prometheus endpoint. */
+const metricsAddress = z
+  .string()
+  .regex(/^(?:(?:(?:\d{1,3}\.){3}\d{1,3}|\[[0-9A-Fa-f:.]+\]):)?\d{1,5}$/, 'must be IP:port (e.g. 0.0.0.0:9464) or a port number');
+
+/** How a standalone worker process runs (worker/main.ts); embedded mode ignores it. */
+export const workerSchema = z
+  .strictObject({
+    /** Serve Prometheus metrics of the Temporal runtime at http://<address>/metrics. Off when unset. */
+    metricsAddress: metricsAddress.optional(),
+    /** `json`: one JSON object per log line (for log collectors); `text`: plain lines. */
+    logFormat: z.enum(['text', 'json']).default('text'),
+  })
+  .default({ logFormat: 'text' });
+
 export const configSchema = z
   .strictObject({
     warehouse: z.string().min(1).default('./.consent'),
@@ -159,8 +207,12 @@ export const configSchema = z
         address: z.string().min(1).default('localhost:7233'),
         namespace: z.string().min(1).default('default'),
         taskQueue: z.string().min(1).default('consent-refresh'),
+        tls: temporalTlsSchema.optional(),
+        /** API key (Temporal Cloud); prefer the TEMPORAL_API_KEY environment variable over the file. */
+        apiKey: z.string().min(1).optional(),
       })
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'consent-refresh' }),
+    worker: workerSchema,
     schedule: z
       .strictObject({
         id: objectName.default('consent-refresh'),
@@ -195,6 +247,8 @@ export type SegmentConfig = z.infer<typeof segmentSchema>;
 export type ExportConfig = z.infer<typeof exportSchema>;
 export type PurposeConfig = z.infer<typeof purposeSchema>;
 export type MatchingConfig = z.infer<typeof matchingSchema>;
+export type TemporalTlsConfig = z.infer<typeof temporalTlsSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
 
 export const DEFAULT_PLACEHOLDERS = {
   emails: DEFAULT_PLACEHOLDER_EMAILS,

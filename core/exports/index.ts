@@ -5,3 +5,4 @@ export * from './export-paths.js';
 export * from './export-fields.js';
 export * from './spreadsheet-safe.js';
 export * from './audit-log.js';
+export * from './http-push.js';

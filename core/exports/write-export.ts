@@ -122,12 +122,10 @@ async function buildMembership(connection: DuckDBConnection, config: LoadedConfi
 }
 
 async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {
-  const exportConfig = config.exports[exportIndex]!;
   const fields = resolveExportFields(config, exportIndex);
   const params = Object.assign({}, ...fields.map((field) => field.params)) as Record<string, string>;
-  const columns = fields
-    .map((field, index) => `${exportConfig.format === 'csv' ? neutraliseFormulaSql(field.sql) : field.sql} AS "f${index}"`)
-    .join(', ');
+  // Raw values here; CSV files neutralise formulas when written (HTTP batches carry the raw values).
+  const columns = fields.map((field, index) => `${field.sql} AS "f${index}"`).join(', ');
   const ids =
     kind === 'full'
       ? exportMembersTable(exportIndex)
@@ -155,7 +153,9 @@ async function writeRowsFile(connection: DuckDBConnection, config: LoadedConfig,
   const exportConfig = config.exports[exportIndex]!;
   const table = exportRowsTable(exportIndex, kind);
   // Field names are allow-listed config values; quoted as identifiers for the file header.
-  const select = exportConfig.fields.map((name, index) => `"f${index}" AS ${quoteIdentifier(name)}`).join(', ');
+  const select = exportConfig.fields
+    .map((name, index) => `${exportConfig.format === 'csv' ? neutraliseFormulaSql(`"f${index}"`) : `"f${index}"`} AS ${quoteIdentifier(name)}`)
+    .join(', ');
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
   rmSync(temp, { force: true });
   await execute(connection, { sql: `COPY (SELECT ${select} FROM ${table}) TO ${quoteLiteral(temp)} ${copyOptions(exportConfig.format)}` });

@@ -1,2 +1,3 @@
 export * from './publish-run.js';
 export * from './local-refresh.js';
+export * from './deliver.js';

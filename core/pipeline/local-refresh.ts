@@ -3,7 +3,8 @@
  * the activities run. Used by tests of the data semantics and by the benchmark's "floor" measurement.
  */
 import type { LoadedConfig } from '../config/load.js';
-import { runExport, type ExportResult } from '../exports/index.js';
+import { runExport, type DeliveryResult, type ExportResult, type PushOptions } from '../exports/index.js';
+import { deliverExport } from './deliver.js';
 import { combineImports, importSource, type ImportResult } from '../import/index.js';
 import { buildSegment, type SegmentResult } from '../segments/index.js';
 import { unify, type UnifyResult } from '../unify/index.js';
@@ -18,10 +19,11 @@ export interface LocalRefreshResult {
   readonly segments: SegmentResult[];
   readonly exports: ExportResult[];
   readonly published: PublishedRun;
+  readonly deliveries: DeliveryResult[];
   readonly stageMs: Record<string, number>;
 }
 
-export async function refreshLocally(config: LoadedConfig, options: { runId: string; runStartedAt?: Date; clock?: () => Date }): Promise<LocalRefreshResult> {
+export async function refreshLocally(config: LoadedConfig, options: { runId: string; runStartedAt?: Date; clock?: () => Date; push?: PushOptions }): Promise<LocalRefreshResult> {
   const clock = options.clock ?? (() => new Date());
   const runStartedAt = options.runStartedAt ?? clock();
   const layout = warehouseLayout(config.warehouse);
@@ -52,7 +54,10 @@ export async function refreshLocally(config: LoadedConfig, options: { runId: str
     );
     const summary = { trigger: 'local', startedAt: runStartedAt.toISOString(), sources, unify: unified, segments, exports };
     const published = await timed('publish', () => publishRun({ config, layout, runDatabases, clock }, options.runId, previousRunId, summary));
-    return { runId: options.runId, previousRunId, sources, unify: unified, segments, exports, published, stageMs };
+    const deliveries = await timed('deliver', () =>
+      Promise.all(config.exports.flatMap((exportConfig, index) => (exportConfig.http ? [deliverExport(config, layout, options.runId, index, options.push)] : []))),
+    );
+    return { runId: options.runId, previousRunId, sources, unify: unified, segments, exports, published, deliveries, stageMs };
   } catch (error) {
     await discardRun({ config, layout, runDatabases }, options.runId);
     throw error;

@@ -9,7 +9,7 @@ import { execute, queryNumber } from '../../../core/db/connection.js';
 import { unify } from '../../../core/unify/index.js';
 import { testConfig } from './inputs.js';
 
-const config = testConfig({
+const RAW_CONFIG = {
   purposes: { Newsletter: { regime: 'opt-in' }, 'Sale of data': { regime: 'opt-out', expiresAfter: 'P2Y' } },
   matching: { maxClusterSize: 1000 },
   sources: [
@@ -17,7 +17,8 @@ const config = testConfig({
     { name: 'shop', type: 'profiles', format: 'csv', path: 'shop.csv', primaryKey: 'id', keys: { email: 'email', phone: 'phone' }, matchOn: ['phone'] },
     { name: 'consent', type: 'consent', format: 'csv', path: 'c.csv', primaryKey: 'id', keys: { email: 'email' }, option: 'o', value: 'v', date: 'd' },
   ],
-});
+};
+const config = testConfig(RAW_CONFIG);
 
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;
@@ -62,6 +63,40 @@ afterAll(() => {
 });
 
 describe('unify at scale', () => {
+  it('merges a 2000-link chain alternating email and phone links across two sources', async () => {
+    const chain = await DuckDBInstance.create(':memory:');
+    const db = await chain.connect();
+    try {
+      // Record k (k = 0..2000) shares its email with k+1 when k is even and its phone when k is odd; even
+      // records come from crm, odd ones from shop; record ids are hashes, so node order ≠ chain order.
+      await execute(db, {
+        sql: `CREATE TABLE profile_records AS
+              SELECT CASE WHEN k % 2 = 0 THEN 'crm' ELSE 'shop' END AS source, CAST(k % 2 AS INTEGER) AS source_rank,
+                     md5(CAST(k AS VARCHAR)) AS record_id, CAST(k + 1 AS BIGINT) AS row_no,
+                     'link' || (k // 2) || '@mail.com' AS email, CAST(7000000000 + (k + 1) // 2 AS VARCHAR) AS phone,
+                     TRUE AS email_match, TRUE AS phone_match, NULL::VARCHAR AS city
+              FROM range(2001) t(k)`,
+      });
+      await execute(db, {
+        sql: `CREATE TABLE consent_records AS
+              SELECT 'consent' AS source, 2 AS source_rank, 'k1' AS consent_id, CAST(1 AS BIGINT) AS row_no, 'email' AS key_kind,
+                     'link1000@mail.com' AS key_value, 'Newsletter' AS purpose, TRUE AS granted, TIMESTAMP '2024-06-01' AS consent_date`,
+      });
+      const result = await unify(db, testConfig({ ...RAW_CONFIG, matching: { maxClusterSize: 5000 } }), {
+        runId: 'chain', runStartedAt: new Date('2025-01-01T00:00:00Z'), hasPrevious: false,
+      });
+      expect(result).toMatchObject({ profileRecords: 2001, customers: 1, mergedRecords: 2001, largestCluster: 2001, effectiveGranted: { Newsletter: 1 } });
+      // Over the guard the same chain is refused: 2001 customers, every shared key reported.
+      const refused = await unify(db, testConfig({ ...RAW_CONFIG, matching: { maxClusterSize: 2000 } }), {
+        runId: 'chain', runStartedAt: new Date('2025-01-01T00:00:00Z'), hasPrevious: false,
+      });
+      expect(refused).toMatchObject({ customers: 2001, mergedRecords: 0, largestCluster: 1, refusedClusters: 1, refusedKeys: 2000, orphanFacts: 0 });
+    } finally {
+      db.closeSync();
+      chain.closeSync();
+    }
+  });
+
   it('200k records and 800k consent facts in reasonable time', async () => {
     const started = performance.now();
     const result = await unify(connection, config, { runId: 'scale', runStartedAt: new Date('2025-01-01T00:00:00Z'), hasPrevious: false });

@@ -87,7 +87,7 @@ const CONSENTS: ConsentInput[] = [
   consent('k6', 'CAROL@MAIL.COM', 'Newsletter', false, '2023-06-01'),
   consent('k7', 'carol@mail.com', 'Newsletter', true, '2024-02-01'), // re-grant after withdrawal
   consent('k8', 'carol@other.com', 'Product updates', true, '2025-05-01'), // via a non-matching key; same day as p1
-  consent('k9', 'nobody@mail.com', 'Newsletter', true, '2024-01-01'), // no customer
+  consent('k9', 'stranger@mail.com', 'Newsletter', true, '2024-01-01'), // no customer
   consent('k10', 'test@test.com', 'Newsletter', true, '2024-01-01'), // placeholder key
   consent('k11', 'big1@mail.com', 'Newsletter', true, '2024-01-01'), // refused cluster: ambiguous grant
   consent('k12', 'big2@mail.com', 'Newsletter', false, '2024-01-01'), // refused cluster: denial to both

@@ -1,0 +1,96 @@
+/**
+ * Placeholder rules and ISO durations: the small pure pieces of the unify stage.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../core/errors.js';
+import { queryRows } from '../../../core/db/connection.js';
+import { parseIsoDuration } from '../../../core/unify/iso-duration.js';
+import { loadPlaceholderRules, placeholderSql, type KeyKind, type PlaceholderRules } from '../../../core/unify/placeholders.js';
+import { testConfig } from './inputs.js';
+
+const base = {
+  purposes: { Newsletter: { regime: 'opt-in' } },
+  sources: [{ name: 'crm', type: 'profiles', format: 'csv', path: 'crm.csv', primaryKey: 'id', keys: { email: 'email', phone: 'phone' } }],
+};
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(':memory:');
+  connection = await instance.connect();
+});
+
+afterAll(() => {
+  connection.closeSync();
+  instance.closeSync();
+});
+
+async function flagged(rules: PlaceholderRules, kind: KeyKind, values: (string | null)[]): Promise<Record<string, boolean>> {
+  const predicate = placeholderSql(rules, kind, 'v');
+  const params: Record<string, string | null> = {};
+  values.forEach((value, index) => (params[`v${index}`] = value));
+  const rows = await queryRows<{ v: string | null; placeholder: boolean }>(connection, {
+    sql: `SELECT v, ${predicate.sql} AS placeholder FROM (VALUES ${values.map((_, i) => `(CAST($v${i} AS VARCHAR))`).join(', ')}) t(v)`,
+    params: { ...predicate.params, ...params },
+  });
+  return Object.fromEntries(rows.map((row) => [String(row.v), row.placeholder]));
+}
+
+describe('placeholder keys', () => {
+  it('default emails: exact list and patterns', async () => {
+    const rules = await loadPlaceholderRules(connection, testConfig(base));
+    expect(
+      await flagged(rules, 'email', ['test@test.com', 'noemail@noemail.com', 'noreply@shop.com', 'unknown@mail.com', 'no-at-sign',
+        'alice@mail.com', 'noah@mail.com', null]),
+    ).toEqual({
+      'test@test.com': true, 'noemail@noemail.com': true, 'noreply@shop.com': true, 'unknown@mail.com': true, 'no-at-sign': true,
+      'alice@mail.com': false, 'noah@mail.com': false, null: false,
+    });
+  });
+
+  it('default phones: zeros, one repeated digit (RE2 has no back-references), sequences, too short', async () => {
+    const rules = await loadPlaceholderRules(connection, testConfig(base));
+    expect(await flagged(rules, 'phone', ['0000000', '1111111111', '1234567890', '123456789', '0123456789', '12345', '447700900001', '1121111111'])).toEqual({
+      '0000000': true, '1111111111': true, '1234567890': true, '123456789': true, '0123456789': true, '12345': true,
+      '447700900001': false, '1121111111': false,
+    });
+  });
+
+  it('configured values are normalised like keys; replaceDefaults drops the built-in lists', async () => {
+    const rules = await loadPlaceholderRules(connection, testConfig({
+      ...base,
+      matching: { placeholderEmails: ['  Front.Desk@Hotel.COM '], placeholderPhones: ['+44 (0) 20 7946 0000'], placeholderEmailPatterns: ['^info@'], replaceDefaults: true },
+    }));
+    expect(rules.phonePattern).toBeUndefined();
+    expect(await flagged(rules, 'email', ['front.desk@hotel.com', 'info@hotel.com', 'test@test.com', 'no-at-sign'])).toEqual({
+      'front.desk@hotel.com': true, 'info@hotel.com': true, 'test@test.com': false, 'no-at-sign': false,
+    });
+    expect(await flagged(rules, 'phone', ['4402079460000', '0000000'])).toEqual({ '4402079460000': true, '0000000': false });
+  });
+
+  it('a pattern RE2 cannot compile is a ConfigError naming its key path', async () => {
+    const config = testConfig({ ...base, matching: { placeholderPhonePatterns: ['^ok$', '^(\\d)\\1$'] } });
+    const error = await loadPlaceholderRules(connection, config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).path).toBe('matching.placeholderPhonePatterns[1]');
+  });
+});
+
+describe('parseIsoDuration', () => {
+  it.each([
+    ['P24M', { months: 24, days: 0 }],
+    ['P365D', { months: 0, days: 365 }],
+    ['P2Y', { months: 24, days: 0 }],
+    ['P1Y6M', { months: 18, days: 0 }],
+    ['P4W', { months: 0, days: 28 }],
+    ['P1Y2M3W4D', { months: 14, days: 25 }],
+  ])('%s', (text, expected) => {
+    expect(parseIsoDuration(text)).toEqual(expected);
+  });
+
+  it.each(['P', 'PT1H', '24M', 'P-1D', 'P1.5Y'])('rejects %s', (text) => {
+    expect(() => parseIsoDuration(text)).toThrow();
+  });
+});
