@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { LoadedConfig } from '../core/config/load.js';
-import { RunDatabases, warehouseLayout } from '../core/warehouse/index.js';
+import { acquireWarehouseLock, RunDatabases, warehouseLayout } from '../core/warehouse/index.js';
 
 const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
@@ -54,6 +54,7 @@ export interface CreateWorkersOptions {
 export async function createRefreshWorkers(options: CreateWorkersOptions): Promise<RefreshWorkers> {
   const { config, connection } = options;
   const layout = warehouseLayout(config.warehouse);
+  const lock = acquireWarehouseLock(layout);
   const runDatabases = new RunDatabases(layout, config.duckdb);
   const hostQueue = hostTaskQueue(config.temporal.taskQueue, options.hostId);
   const activities = createActivities({
@@ -66,10 +67,17 @@ export async function createRefreshWorkers(options: CreateWorkersOptions): Promi
     ...(options.log ? { log: options.log } : {}),
   });
   const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: '10 seconds' as const };
-  const [shared, local] = await Promise.all([
-    Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowBundle: await workflowBundle() }),
-    Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 8 }),
-  ]);
+  let shared: Worker;
+  let local: Worker;
+  try {
+    [shared, local] = await Promise.all([
+      Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowBundle: await workflowBundle() }),
+      Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 8 }),
+    ]);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   return {
     hostTaskQueue: hostQueue,
     runDatabases,
@@ -78,6 +86,7 @@ export async function createRefreshWorkers(options: CreateWorkersOptions): Promi
         await Promise.all([shared.run(), local.run()]);
       } finally {
         await runDatabases.closeAll();
+        lock.release();
       }
     },
     shutdown: () => {

@@ -43,7 +43,8 @@ function hostOptions(taskQueue: string, kind: 'heavy' | 'light', summary?: strin
     startToCloseTimeout: kind === 'heavy' ? '2 hours' : '10 minutes',
     // A host that never comes back must not block the schedule forever.
     scheduleToStartTimeout: '30 minutes',
-    ...(kind === 'heavy' ? { heartbeatTimeout: '2 minutes' } : {}),
+    // Every activity heartbeats while it runs (activities/failures.ts): a dead worker is noticed in 20 s.
+    heartbeatTimeout: '20 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
     ...(summary ? { summary } : {}),
   };

@@ -3,3 +3,4 @@ export * from './atomic-file.js';
 export * from './current-run.js';
 export * from './retention.js';
 export * from './run-databases.js';
+export * from './warehouse-lock.js';
