@@ -64,15 +64,16 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE consent_orphans AS
           SELECT f.source, f.consent_id, f.row_no, f.key_kind,
-                 CASE WHEN s.placeholder_key THEN 'placeholder key'
-                      WHEN s.owners = 0 THEN 'no customer'
+                 CASE WHEN coalesce(s.placeholder_key, FALSE) THEN 'placeholder key'
+                      WHEN coalesce(s.owners, 0) = 0 THEN 'no customer'
                       ELSE 'ambiguous key' END AS reason
           FROM (SELECT source, consent_id, row_no, granted, ${FACT_KEY} FROM consent_records) f
-          JOIN _consent_key_status s ON ${SAME_KEY('s', 'f')}
-          WHERE s.placeholder_key OR s.owners = 0 OR (s.owners > 1 AND f.granted)
+          LEFT JOIN _consent_key_status s ON ${SAME_KEY('s', 'f')}
+          WHERE coalesce(s.placeholder_key, FALSE) OR coalesce(s.owners, 0) = 0 OR (s.owners > 1 AND f.granted)
           ORDER BY f.source, f.row_no, f.consent_id`,
   });
-  // Applied facts: every owner of the key, except grants on keys with several owners.
+  // Applied facts: every owner of the key, except grants on keys with several owners. Exactly the facts
+  // that are not orphans (the LEFT JOIN above also catches a fact whose key matches nothing at all).
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
           SELECT o.customer_id, f.purpose, f.granted, f.consent_date, f.source, f.source_rank, f.consent_id, f.row_no

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryNumber } from '../../../core/db/connection.js';
 import { unify, type UnifyResult } from '../../../core/unify/index.js';
 import { createConsentRecords, createProfileRecords, tableRows, testConfig, type ConsentInput, type ProfileInput } from './inputs.js';
 
@@ -281,5 +282,27 @@ describe('unify: hand-made dataset', () => {
     const after = await Promise.all(['customers', 'effective_consent', 'record_customer'].map((t) => tableRows(connection, t, ['customer_id'])));
     const sort = (rows: Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row)).sort();
     expect(after.map(sort)).toEqual(before.map(sort));
+  });
+});
+
+describe('unify: empty inputs', () => {
+  it('produces empty tables and zero counts', async () => {
+    const empty = await DuckDBInstance.create(':memory:');
+    const db = await empty.connect();
+    try {
+      await createProfileRecords(db, ATTRIBUTES, []);
+      await createConsentRecords(db, []);
+      const summary = await unify(db, config, { runId: 'empty', runStartedAt: RUN_STARTED_AT, hasPrevious: false });
+      expect(summary).toEqual({
+        profileRecords: 0, customers: 0, mergedRecords: 0, largestCluster: 0, refusedKeys: 0, refusedClusters: 0,
+        consentFacts: 0, attachedFacts: 0, orphanFacts: 0, effectiveGranted: { Newsletter: 0, 'Product updates': 0, 'Sale of data': 0 },
+      });
+      for (const table of ['record_customer', 'customers', 'customer_keys', 'merge_refusals', 'consent_orphans', 'effective_consent']) {
+        expect(await queryNumber(db, { sql: `SELECT count(*) FROM ${table}` })).toBe(0);
+      }
+    } finally {
+      db.closeSync();
+      empty.closeSync();
+    }
   });
 });
