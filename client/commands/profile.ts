@@ -20,10 +20,17 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
   if (!key) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
   const config = loadConfigFrom(configPath);
   const found = await withCurrentRun(config, async (connection, current) => {
-    const ids = await queryRows<{ customer_id: string }>(connection, {
+    let ids = await queryRows<{ customer_id: string }>(connection, {
       sql: 'SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = $kind AND key_value = $value ORDER BY customer_id',
       params: { kind: key.kind, value: key.value },
     });
+    // A phone typed without its country code ("425 555 0199" for "+1 425 555 0199"): match on the trailing digits.
+    if (ids.length === 0 && key.kind === 'phone' && key.value.length >= 7) {
+      ids = await queryRows<{ customer_id: string }>(connection, {
+        sql: `SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = 'phone' AND suffix(key_value, $value) ORDER BY customer_id`,
+        params: { value: key.value },
+      });
+    }
     const profiles = [];
     for (const { customer_id } of ids) {
       const [customer] = await queryRows<Record<string, unknown>>(connection, { sql: 'SELECT * FROM customers WHERE customer_id = $id', params: { id: customer_id } });

@@ -1,0 +1,98 @@
+/**
+ * The `consent` CLI as a user runs it (the package bin, a real process): exit codes and output of
+ * validate, profile, segments and exports on real files.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { refreshLocally } from '../../core/pipeline/index.js';
+import { loadConfig } from '../../core/config/load.js';
+import { EXAMPLES_DIR, makeWorkspace } from '../support/workspace.js';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/consent.js');
+
+function consent(args: string[], cwd: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('consent CLI', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = makeWorkspace();
+    cpSync(EXAMPLES_DIR, dir, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    await refreshLocally(loadConfig(path.join(dir, 'consent.config.yaml')), { runId: 'run-cli-1' });
+  });
+
+  it('validate: exit 0 on the clean example, with rows per source', () => {
+    const { code, stdout } = consent(['validate'], dir);
+    expect(code).toBe(0);
+    expect(stdout).toContain('crm: 2 rows read, 2 accepted, 0 rejected');
+    expect(stdout).toContain('consent: 4 rows read, 4 accepted, 0 rejected');
+  });
+
+  it('validate: exit 1 when rows are rejected, with the top reasons', () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    writeFileSync(
+      path.join(bad, 'data/consent.csv'),
+      'consent_id,email,consent_option,consent_value,consent_date\n1,a@x.org,Newsletter,maybe,2024-01-01\n2,b@x.org,Postcards,yes,2024-01-01\n3,c@x.org,Newsletter,yes,2024-13-45\n',
+    );
+    const { code, stdout } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain('consent: 3 rows read, 0 accepted, 3 rejected');
+    expect(stdout).toMatch(/invalid consent value ×1/);
+    expect(stdout).toMatch(/undeclared purpose ×1/);
+    expect(stdout).toMatch(/invalid date ×1/);
+  });
+
+  it('validate: exit 2 naming the key path of a bad config', () => {
+    const bad = makeWorkspace();
+    writeFileSync(path.join(bad, 'c.yaml'), 'purposes: { Newsletter: { regime: opt-in } }\nsources:\n  - { name: crm, type: profiles, format: xls, path: a.csv, primaryKey: id, keys: { email: e } }\n');
+    const { code, stderr } = consent(['validate', '--config', path.join(bad, 'c.yaml')], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain('sources[0].format');
+  });
+
+  it('validate: exit 2 naming source, file and column when a mapped column is missing', () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    writeFileSync(path.join(bad, 'data/consent.csv'), 'consent_id,mail,consent_option,consent_value,consent_date\n');
+    const { code, stderr } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/source "consent" \(.*consent\.csv\).*column "email"/);
+  });
+
+  it('profile: the unified profile with effective consent and its lineage', () => {
+    const { code, stdout } = consent(['profile', '  Frank@Contoso.com '], dir);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Newsletter: granted — decided by consent consent 3 dated 2024-05-02/);
+    expect(stdout).toMatch(/Product updates: denied — decided by consent consent 4 dated 2024-05-02/);
+    expect(stdout).toMatch(/Sale of data: granted — decided by default/);
+    expect(stdout).toContain('crm:C-002');
+    expect(stdout).toMatch(/newsletter-file \(purpose Newsletter, added\) run run-cli-1 — consent consent 3/);
+  });
+
+  it('profile: finds a customer by phone in any format; exit 1 for nobody', () => {
+    expect(consent(['profile', '(1) 425-555-0101'], dir).stdout).toContain('first_name: Holly');
+    const missing = consent(['profile', 'nobody@nowhere.org'], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no customer with that email');
+  });
+
+  it('segments and exports: sizes, changes, rows written and held back', () => {
+    const segments = consent(['segments'], dir);
+    expect(segments.code).toBe(0);
+    expect(segments.stdout).toContain('newsletter: 1 members (+1 −0 since the run before)');
+    const exports = consent(['exports'], dir);
+    expect(exports.code).toBe(0);
+    expect(exports.stdout).toMatch(/last run run-cli-1 at .*: 1 rows written, 0 held back by the consent guard/);
+  });
+
+  it('bad usage exits 2', () => {
+    expect(consent(['frobnicate'], dir).code).toBe(2);
+    expect(consent(['profile'], dir).code).toBe(2);
+  });
+});
