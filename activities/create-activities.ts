@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { LoadedConfig } from '../core/config/load.js';
+import { faultPoint } from '../core/fault-points.js';
 import { runExport, type DeliveryResult, type ExportResult } from '../core/exports/index.js';
 import { deliverExport, discardRun, publishRun } from '../core/pipeline/index.js';
 import { combineImports, importSource } from '../core/import/index.js';
@@ -93,6 +94,7 @@ export function createActivities(deps: ActivityDeps) {
       const result = await run.withConnection((connection) =>
         importSource(connection, config, input.sourceIndex, { onProgress: (rowsRead) => heartbeat({ rowsRead }) }),
       );
+      await faultPoint('import.after');
       log(`run ${input.runId}: imported source ${result.source}: ${result.rowsRead} rows, ${result.rowsRejected} rejected`);
       return result;
     }),
@@ -105,6 +107,7 @@ export function createActivities(deps: ActivityDeps) {
         await combineImports(connection, config);
         return unify(connection, config, { runId: input.runId, runStartedAt: new Date(input.runStartedAt), hasPrevious: input.previousRunId !== null });
       });
+      await faultPoint('unify.after');
       log(`run ${input.runId}: unified ${result.profileRecords} records into ${result.customers} customers`);
       return result;
     }),
@@ -112,16 +115,20 @@ export function createActivities(deps: ActivityDeps) {
     buildSegment: withFailures(async (raw: SegmentInput): Promise<SegmentResult> => {
       const input = segmentInputSchema.parse(raw);
       const run = runDatabases.run(input.runId, input.previousRunId);
-      return run.withConnection((connection) => buildSegment(connection, config, input.segmentIndex));
+      const result = await run.withConnection((connection) => buildSegment(connection, config, input.segmentIndex));
+      await faultPoint('segment.after');
+      return result;
     }),
 
     writeExport: withFailures(async (raw: ExportInput): Promise<ExportResult> => {
       const input = exportInputSchema.parse(raw);
       const run = runDatabases.run(input.runId, input.previousRunId);
       heartbeat({ stage: 'export', exportIndex: input.exportIndex });
-      return run.withConnection((connection) =>
+      const result = await run.withConnection((connection) =>
         runExport(connection, config, input.exportIndex, { runId: input.runId, runStartedAt: new Date(input.runStartedAt) }),
       );
+      await faultPoint('export.after');
+      return result;
     }),
 
     /** Makes the run current: finish its tables, close its file, write its summary, swap current.json, publish export files. */

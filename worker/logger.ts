@@ -21,8 +21,8 @@ export interface WorkerLogger {
 
 export interface LoggerOptions {
   readonly format?: LogFormat;
-  /** Receives each finished line (default: stdout). */
-  readonly write?: (line: string) => void;
+  /** Receives each finished line (default: stdout, WARN and ERROR to stderr). */
+  readonly write?: (line: string, level: LogLevel) => void;
   readonly clock?: () => Date;
   /** Fields on every line, e.g. the service name and host queue. */
   readonly base?: LogFields;
@@ -66,14 +66,18 @@ export function formatLine(format: LogFormat, time: Date, level: LogLevel, messa
   return [...prefix, msg, ...extra].join(' ');
 }
 
+function writeStd(line: string, level: LogLevel): void {
+  (SEVERITY[level] >= SEVERITY.WARN ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
 export function createLogger(options: LoggerOptions = {}): WorkerLogger {
   const format = options.format ?? 'text';
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? writeStd;
   const clock = options.clock ?? (() => new Date());
   const threshold = SEVERITY[options.level ?? 'INFO'];
   const emit = (level: LogLevel) => (message: string, fields?: LogFields) => {
     if (SEVERITY[level] < threshold) return;
-    write(formatLine(format, clock(), level, message, { ...options.base, ...fields }));
+    write(formatLine(format, clock(), level, message, { ...options.base, ...fields }), level);
   };
   return { format, debug: emit('DEBUG'), info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
 }
@@ -96,10 +100,10 @@ export function activityLog(logger: WorkerLogger): (line: string) => void {
  */
 export function temporalLogger(level: LogLevel, options: Omit<LoggerOptions, 'level'> = {}): DefaultLogger {
   const format = options.format ?? 'text';
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = options.write ?? writeStd;
   return new DefaultLogger(level, (entry: LogEntry) => {
     const time = new Date(Number(entry.timestampNanos / 1_000_000n));
     // Metadata scalars (sdkComponent, workflowId, taskQueue, activityType…) are kept; nested objects are dropped.
-    write(formatLine(format, time, entry.level, entry.message, { ...options.base, ...(entry.meta as LogFields | undefined) }));
+    write(formatLine(format, time, entry.level, entry.message, { ...options.base, ...(entry.meta as LogFields | undefined) }), entry.level);
   });
 }

@@ -34,21 +34,19 @@ async function main(logger: { current: WorkerLogger }): Promise<void> {
   await connection.close();
   const workerConnection = await connectWorker(config);
   const workers = await createRefreshWorkers({ config, connection: workerConnection, searchAttributes, log: activityLog(log) });
-  log.info(
-    settings.logFormat === 'json'
-      ? 'worker started'
-      : `worker: task queues ${config.temporal.taskQueue} and ${workers.hostTaskQueue} at ${config.temporal.address}${settings.metricsAddress ? `, metrics at http://${settings.metricsAddress}/metrics` : ''}`,
-    settings.logFormat === 'json'
-      ? {
-          taskQueue: config.temporal.taskQueue,
-          hostTaskQueue: workers.hostTaskQueue,
-          temporalAddress: config.temporal.address,
-          namespace: config.temporal.namespace,
-          metricsAddress: settings.metricsAddress ?? null,
-          searchAttributes,
-        }
-      : undefined,
-  );
+  if (settings.logFormat === 'json') {
+    log.info('worker started', {
+      taskQueue: config.temporal.taskQueue,
+      hostTaskQueue: workers.hostTaskQueue,
+      temporalAddress: config.temporal.address,
+      namespace: config.temporal.namespace,
+      metricsAddress: settings.metricsAddress ?? null,
+      searchAttributes,
+    });
+  } else {
+    const metrics = settings.metricsAddress ? `, metrics at http://${settings.metricsAddress}/metrics` : '';
+    log.info(`worker: task queues ${config.temporal.taskQueue} and ${workers.hostTaskQueue} at ${config.temporal.address}${metrics}`);
+  }
   // Resolves once a shutdown signal has drained both workers (and the run databases are closed).
   await workers.run();
   await workerConnection.close();

@@ -9,7 +9,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Document, isMap, isScalar, parse, type Node } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parse, type Node } from 'yaml';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../../core/config/load.js';
 import { RESERVED_FIELDS } from '../../core/config/schema.js';
 import { openInstance, queryRows, withConnection } from '../../core/db/connection.js';
@@ -125,7 +125,8 @@ export async function initConfig(files: string[], configFile: string): Promise<I
   // Profiles first: source order is merge priority, and consent sources carry no attributes.
   plans.sort((a, b) => Number(a.type === 'consent') - Number(b.type === 'consent'));
   const { text, result } = renderConfig(plans, configFile);
-  // The starter must at least be a valid config shape; a problem here is a bug in the guesses.
+  // The starter is checked as `consent validate` checks a config (schema, cross-references, rules); what
+  // cannot be guessed (no key column, no profile file) becomes a warning and exit 1, the file is still written.
   const warnings = [...result.warnings];
   try {
     const config = parseConfig(parse(text), configFile);
@@ -218,9 +219,11 @@ function scanSql(facts: Pick<FileFacts, 'file' | 'format' | 'columns' | 'delimit
 async function columnStats(connection: DuckDBConnection, facts: Pick<FileFacts, 'file' | 'format' | 'columns' | 'delimiter' | 'quote'>): Promise<{ rows: number; stats: ColumnStats[] }> {
   const params = new ParamBag();
   const email = params.text(EMAIL_LIKE);
-  const aggregates = facts.columns.map((_, i) => {
+  // Exact distinct counts only where a primary key is likely (cheap estimates elsewhere keep big files fast).
+  const aggregates = facts.columns.map((name, i) => {
     const value = `nullif(trim(${quoteIdentifier(`c${i}`)}), '')`;
-    return `count(${value}) AS n${i}, count(DISTINCT ${value}) AS d${i}, count(*) FILTER (WHERE regexp_full_match(${value}, ${email})) AS e${i}`;
+    const distinct = ID_NAME.test(normalise(name)) ? `count(DISTINCT ${value})` : `approx_count_distinct(${value})`;
+    return `count(${value}) AS n${i}, ${distinct} AS d${i}, count(*) FILTER (WHERE regexp_full_match(${value}, ${email})) AS e${i}`;
   });
   const [row] = await queryRows<Record<string, string | number>>(connection, params.statement(`SELECT count(*) AS rows, ${aggregates.join(', ')} FROM ${scanSql(facts, params)}`));
   const get = (key: string) => Number(row?.[key] ?? 0);
@@ -482,7 +485,8 @@ function renderConfig(plans: SourcePlan[], configFile: string): { text: string; 
     const found = plan.option ? plan.optionValues : plan.purpose ? [{ value: plan.purpose.value, count: 0 }] : [];
     for (const { value, count } of found) {
       const key = value.toLowerCase();
-      if (key === 'none') continue;
+      // `none` is reserved; JSON objects or arrays (a nested value in a JSON source) are not purpose names.
+      if (key === 'none' || /^[[{]/.test(value) || /\p{Cc}/u.test(value)) continue;
       const known = purposes.get(key);
       if (known) known.count += count;
       else purposes.set(key, { name: value, count });
@@ -593,10 +597,10 @@ function renderConfig(plans: SourcePlan[], configFile: string): { text: string; 
     segments,
     exports,
   };
-  const document = new Document(config);
-  for (const flow of [['temporal'], ['schedule'], ...sources.map((_, i) => ['sources', i, 'keys']), ...purposeNames.map((name) => ['purposes', name])]) {
+  const document = new Document(config, { aliasDuplicateObjects: false });
+  for (const flow of [['temporal'], ['schedule'], ...purposeNames.map((name) => ['purposes', name]), ...exports.map((_, i) => ['exports', i, 'fields'])]) {
     const node = document.getIn(flow, true) as Node | undefined;
-    if (isMap(node)) node.flow = true;
+    if (isMap(node) || isSeq(node)) node.flow = true;
   }
   for (const { path: at, comment, before } of comments) {
     if (before) {

@@ -14,6 +14,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { findPurpose } from '../config/schema.js';
 import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { ConfigError } from '../errors.js';
+import { faultPoint } from '../fault-points.js';
 import { previousHasTable } from '../segments/previous-run.js';
 import { segmentMembersTable } from '../segments/segment-tables.js';
 import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
@@ -125,6 +126,8 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
   const fields = resolveExportFields(config, exportIndex);
   const params = Object.assign({}, ...fields.map((field) => field.params)) as Record<string, string>;
   // Raw values here; CSV files neutralise formulas when written (HTTP batches carry the raw values).
+  // Rows are ordered by the written fields first, so the same audience gives the same bytes whatever
+  // customer ids it got in a given run.
   const columns = fields.map((field, index) => `${field.sql} AS "f${index}"`).join(', ');
   const ids =
     kind === 'full'
@@ -132,7 +135,8 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
       : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE ${exportRowsTable(exportIndex, kind)} AS
-      SELECT ${columns} FROM ${ids} m LEFT JOIN customers c ON c.customer_id = m.customer_id ORDER BY m.customer_id`,
+      SELECT ${columns} FROM ${ids} m LEFT JOIN customers c ON c.customer_id = m.customer_id
+      ORDER BY ${fields.map((_, index) => `"f${index}"`).join(', ')}, m.customer_id`,
     params,
   });
 }
@@ -204,6 +208,7 @@ export async function runExport(
     removed,
     files,
   };
+  await faultPoint('export.before-manifest');
   writeFileAtomic(paths.runManifest, `${JSON.stringify(manifest, null, 2)}\n`);
   return {
     export: exportConfig.name,

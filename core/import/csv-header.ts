@@ -29,10 +29,12 @@ export async function readFirstCsvRecord(file: string, dialect: CsvDialect, maxB
     let buffer = Buffer.alloc(0);
     let eof = false;
     while (true) {
-      const chunk = Buffer.alloc(CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, buffer.length);
+      // Each read doubles what is buffered, so re-parsing from the start stays linear in the record's size.
+      const size = Math.max(CHUNK, buffer.length);
+      const chunk = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, buffer.length);
       buffer = Buffer.concat([buffer, chunk.subarray(0, bytesRead)]);
-      eof = bytesRead < CHUNK;
+      eof = bytesRead < size;
       const start = buffer.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
       const text = buffer.subarray(start).toString('utf8');
       const parsed = parseFirstRecord(text, dialect, eof);

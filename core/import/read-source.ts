@@ -24,11 +24,17 @@ export interface SourceRows {
   readonly columns: ReadonlyMap<string, string>;
 }
 
+/** How far the first CSV record is looked for before the file is refused. */
+const HEADER_MAX_MB = 4;
+
 /** Largest raw value kept in `rejects.value`. */
 export const MAX_REJECT_VALUE = 200;
 
-/** "expected 3, found 4" from DuckDB's "Expected Number of Columns: 3 Found: 4". */
-const COLUMN_COUNTS = `'expected ' || regexp_extract(error_message, 'Columns: (\\d+)', 1) || ', found ' || regexp_extract(error_message, 'Found: (\\d+)', 1)`;
+/**
+ * "expected 3, found 4" from DuckDB's "Expected Number of Columns: 3 Found: 4". The reader reports a row
+ * once per extra (or missing) column: `found` is the largest (smallest) count reported for the row.
+ */
+const COLUMN_COUNTS = `'expected ' || regexp_extract(error_message, 'Columns: (\\d+)', 1) || ', found ' || found`;
 
 const REJECT_COLUMNS = 'source VARCHAR, row_no BIGINT, column_name VARCHAR, reason VARCHAR, detail VARCHAR, value VARCHAR';
 
@@ -75,12 +81,16 @@ function csvDialect(source: SourceConfig): CsvDialect {
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
   const dialect = csvDialect(source);
   const header = source.csv?.header ?? true;
-  const first = await readFirstCsvRecord(source.path, dialect);
+  const first = await readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024);
   if (first.kind === 'invalid utf-8') {
     throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is not valid UTF-8 (the file must be UTF-8)`);
   }
   if (first.kind === 'too long') {
-    throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row does not end (unterminated quote?)`);
+    throw new SourceError(
+      source.name,
+      source.path,
+      `the ${header ? 'header' : 'first'} row does not end within the first ${HEADER_MAX_MB} MB (an unterminated quote, or not a CSV file?)`,
+    );
   }
   if (first.fields.length === 1 && first.fields[0]!.trim() === '') {
     throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is blank`);
@@ -124,7 +134,11 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
                 ELSE 'unreadable row (' || lower(CAST(error_type AS VARCHAR)) || ')'
               END AS detail,
               left(regexp_replace(csv_line, '^[\\r\\n]+', ''), ${MAX_REJECT_VALUE}) AS value
-       FROM (SELECT DISTINCT ON (line) * FROM temp.main.${quoteIdentifier(errors)} ORDER BY line, column_idx)
+       FROM (SELECT DISTINCT ON (line) *,
+                    CASE WHEN error_type = 'TOO MANY COLUMNS' THEN max(found_one) OVER same ELSE min(found_one) OVER same END AS found
+             FROM (SELECT *, TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found_one FROM temp.main.${quoteIdentifier(errors)})
+             WINDOW same AS (PARTITION BY line, error_type)
+             ORDER BY line, column_idx)
        ORDER BY row_no`,
     ),
   );
@@ -138,6 +152,8 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
     return nullPlaceholder === undefined ? column : `CASE WHEN ${column} = ${nullPlaceholder} THEN NULL ELSE ${column} END`;
   };
   const projections = wanted.map((_, i) => `${value(positions[i]!)} AS ${quoteIdentifier(`f${i}`)}`).join(', ');
+  // Only the mapped columns: a `*` here copies every file column (minutes for a 100k-column file).
+  const keptColumns = [...new Set(positions)].map((position) => quoteIdentifier(`c${position}`)).join(', ');
   await execute(
     connection,
     valueParams.statement(
@@ -147,7 +163,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
          FROM (SELECT row_no, row_number() OVER (ORDER BY row_no) AS k FROM ${sourceTable(index, 'reader_rejects')})
          GROUP BY ALL
        ),
-       kept AS (SELECT rowid AS seq, * FROM ${sourceTable(index, 'read')})
+       kept AS (SELECT rowid AS seq, ${keptColumns} FROM ${sourceTable(index, 'read')})
        SELECT CAST(kept.seq + 1 + coalesce(gaps.k, 0) AS BIGINT) AS row_no, ${projections}
        FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before
        ORDER BY row_no`,
@@ -192,13 +208,33 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     ),
   );
   const read = sourceTable(index, 'read');
-  const records = await queryNumber(connection, { sql: `SELECT count(*) FROM ${read}` });
+  const [counts] = await queryRows<{ records: string; objects: string; invalid: string }>(connection, {
+    sql: `SELECT count(*) AS records, count(*) FILTER (WHERE json_type(json) = 'OBJECT') AS objects, count(*) FILTER (WHERE json IS NULL) AS invalid FROM ${read}`,
+  });
+  const records = Number(counts?.records ?? 0);
   if (records === 0) throw new SourceError(source.name, source.path, 'file has no JSON records');
+  if (Number(counts?.objects ?? 0) === 0) {
+    // Without a single object there are no keys to map: say why (a JSON array file, another encoding, not JSON).
+    const invalid = Number(counts?.invalid ?? 0);
+    throw new SourceError(
+      source.name,
+      source.path,
+      `no line is a JSON object (lines: ${records}; not valid UTF-8 JSON: ${invalid}; other JSON values: ${records - invalid}): ` +
+        'the file must be JSON lines, one object per line (a JSON array file is not JSON lines)',
+    );
+  }
   const keys = await queryRows<{ key: string }>(connection, {
     sql: `SELECT DISTINCT unnest(json_keys(json)) AS key FROM ${read} WHERE json_type(json) = 'OBJECT' ORDER BY key`,
   });
   const available = keys.map((row) => row.key);
   const positions = resolveColumns(source, wanted, available);
+
+  // An object with a mapped key twice is ambiguous (readers disagree on which value counts): the row is
+  // rejected rather than one of its values silently dropped. `duplicate` names the first such column.
+  const duplicateSql = (params: ParamBag) =>
+    `coalesce(${wanted
+      .map((column, i) => `CASE WHEN len(list_filter(json_keys(json), lambda k: k = ${params.text(available[positions[i]!]!)})) > 1 THEN ${params.text(column)} END`)
+      .join(', ')})`;
   const rowParams = new ParamBag();
   const projections = wanted
     .map((_, i) => `json_extract_string(json, ${rowParams.text(jsonPointer(available[positions[i]!]!))}) AS ${quoteIdentifier(`f${i}`)}`)
@@ -208,7 +244,7 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     rowParams.statement(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
        SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections}
-       FROM ${read} WHERE json_type(json) = 'OBJECT'
+       FROM ${read} WHERE json_type(json) = 'OBJECT' AND ${duplicateSql(rowParams)} IS NULL
        ORDER BY row_no`,
     ),
   );
@@ -217,11 +253,15 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     connection,
     rejectParams.statement(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} AS
-       SELECT ${rejectParams.text(source.name)} AS source, CAST(rowid + 1 AS BIGINT) AS row_no, CAST(NULL AS VARCHAR) AS column_name,
-              'malformed row' AS reason,
-              CASE WHEN json IS NULL THEN 'not valid JSON (or not UTF-8)' ELSE 'not a JSON object' END AS detail,
+       SELECT ${rejectParams.text(source.name)} AS source, row_no, duplicate AS column_name, 'malformed row' AS reason,
+              CASE WHEN json IS NULL THEN 'not valid JSON (or not UTF-8)'
+                   WHEN json_type(json) <> 'OBJECT' THEN 'not a JSON object'
+                   ELSE 'the key appears more than once in the object' END AS detail,
               left(CAST(json AS VARCHAR), ${MAX_REJECT_VALUE}) AS value
-       FROM ${read} WHERE json IS NULL OR json_type(json) <> 'OBJECT'
+       FROM (SELECT CAST(rowid + 1 AS BIGINT) AS row_no, json,
+                    CASE WHEN json_type(json) = 'OBJECT' THEN ${duplicateSql(rejectParams)} END AS duplicate
+             FROM ${read})
+       WHERE json IS NULL OR json_type(json) <> 'OBJECT' OR duplicate IS NOT NULL
        ORDER BY row_no`,
     ),
   );

@@ -6,8 +6,10 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
+import { faultPoint } from '../fault-points.js';
 import { queryRows } from '../db/connection.js';
 import { appendAudit, combineExports, publishExport } from '../exports/index.js';
+import { writeRunReport } from '../report/index.js';
 import { combineSegments } from '../segments/index.js';
 import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../warehouse/index.js';
 
@@ -41,8 +43,12 @@ export async function publishRun(context: PublishContext, runId: string, previou
   // The audit is appended before the run becomes current: a delivery is never visible without its audit rows.
   await appendAudit(layout, config, runId, new Date(publishedAt));
   if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
+  await faultPoint('publish.after-current');
   const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
   const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: runId });
+  await faultPoint('publish.after');
+  // The HTML run report (reports/<runId>.html, latest.html): a failure is logged, never fails the publish.
+  await writeRunReport(layout, runId).catch((error: unknown) => console.warn(`run report for ${runId} not written: ${error instanceof Error ? error.message : String(error)}`));
   return { runId, publishedAt, exportFiles, prunedRuns: deletedRuns };
 }
 

@@ -1,0 +1,4 @@
+export * from './report-data.js';
+export * from './collect-report-data.js';
+export * from './render-report.js';
+export * from './write-report.js';
