@@ -152,7 +152,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
     return nullPlaceholder === undefined ? column : `CASE WHEN ${column} = ${nullPlaceholder} THEN NULL ELSE ${column} END`;
   };
   const projections = wanted.map((_, i) => `${value(positions[i]!)} AS ${quoteIdentifier(`f${i}`)}`).join(', ');
-  // Only the mapped columns: a `*` here copies every file column (minutes for a 100k-column file).
+  // Only the mapped columns: a `*` here copies every file column again (~20 s for a 100k-column file).
   const keptColumns = [...new Set(positions)].map((position) => quoteIdentifier(`c${position}`)).join(', ');
   await execute(
     connection,

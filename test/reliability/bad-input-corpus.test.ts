@@ -3,6 +3,9 @@
  * bytes, huge lines, wrong types, nulls, duplicate headers, 100k columns, deeply nested JSON, wrong
  * encodings, lying file extensions, ...), each fed to a refresh after a good run was published.
  *
+ * A good refresh is published once (refreshLocally) and every case starts from a byte copy of that
+ * workspace (sources, warehouse, export folders), which saves a refresh per case.
+ *
  * Every case must end, within its timeout, in exactly the outcome it states:
  *  - a SourceError naming the source and the file, whose message quotes no row value (no SENTINEL), and
  *    the previous run still current and readable (current.json, a profile look-up, the export file and
@@ -12,11 +15,11 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../core/errors.js';
 import type { LocalRefreshResult } from '../../core/pipeline/local-refresh.js';
 import { badInputCases, SENTINEL, type BadInputCase } from './support/bad-input-cases.js';
-import { caseWorkspace, currentRejects, publishedState, readProfile, refresh, runFileExists } from './support/bad-input-workspace.js';
+import { caseWorkspace, currentRejects, type CaseWorkspace, publishedState, readProfile, refresh, runFileExists } from './support/bad-input-workspace.js';
 
 const CASES = badInputCases();
 const ANN = [
@@ -25,11 +28,20 @@ const ANN = [
   { purpose: 'Sale of data', granted: true },
 ];
 
+/** A workspace where a good refresh was published; each case starts from a byte copy of it. */
+let template: CaseWorkspace;
+
+beforeAll(async () => {
+  template = caseWorkspace();
+  await refresh(template.config(), 'good-run');
+});
+
+afterAll(() => template?.cleanup());
+
 async function runCase(testCase: BadInputCase): Promise<void> {
-  const ws = caseWorkspace();
+  const ws = caseWorkspace(template.dir);
   try {
     const goodConfig = ws.config();
-    await refresh(goodConfig, 'good-run');
     const before = publishedState(goodConfig);
     expect(await readProfile(goodConfig, 'ann@example.com')).toEqual({ runId: 'good-run', customers: 3, consent: ANN });
 

@@ -1,10 +1,10 @@
 /**
  * A small good workspace for the bad-input corpus: a profile source `crm`, a consent source `consent`, one
- * segment and one CSV export. `publishGood` publishes a good run; `runCase` then swaps one source for a
- * broken file and runs a refresh, returning what happened (the error, or the refresh result and rejects).
+ * segment and one CSV export, plus readers of what a refresh left behind (published state, a profile
+ * look-up, rejects).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig, type LoadedConfig } from '../../../core/config/load.js';
 import { queryRows, withConnection } from '../../../core/db/connection.js';
@@ -21,10 +21,15 @@ export interface CaseWorkspace {
   cleanup(): void;
 }
 
-export function caseWorkspace(): CaseWorkspace {
+/** A workspace with the good source files, or a byte copy of the workspace `from` (warehouse included). */
+export function caseWorkspace(from?: string): CaseWorkspace {
   const dir = makeWorkspace('consent-bad-input-');
-  writeFileSync(path.join(dir, 'crm.csv'), goodCsv('crm'));
-  writeFileSync(path.join(dir, 'consent.csv'), goodCsv('consent'));
+  if (from !== undefined) {
+    cpSync(from, dir, { recursive: true });
+  } else {
+    writeFileSync(path.join(dir, 'crm.csv'), goodCsv('crm'));
+    writeFileSync(path.join(dir, 'consent.csv'), goodCsv('consent'));
+  }
   const sourceFor = (target: Target, bad: BadInputCase | undefined) => {
     const base =
       target === 'crm'

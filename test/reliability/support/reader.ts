@@ -52,7 +52,7 @@ process.stdin.resume();
 
 const count = (rows: { n: string }[]) => Number(rows[0]?.n ?? 0);
 
-async function readRun(): Promise<Omit<ReaderRead, 'exportRunId' | 'manifestRows' | 'fileRows' | 'sha256Matches' | 'retries'>> {
+async function readRun(): Promise<Omit<ReaderRead, 'exportRunId' | 'manifestRows' | 'fileRows' | 'sha256Matches' | 'retries' | 'shaMismatches'>> {
   const current = readCurrentRun(layout);
   if (!current) throw new Error('no current run');
   const instance = await openPublishedRun(layout, current.runId);
