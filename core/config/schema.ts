@@ -45,6 +45,12 @@ const sourceBase = {
   path: z.string().min(1),
   primaryKey: columnName,
   csv: csvOptionsSchema.optional(),
+  /**
+   * A source with no usable rows fails the refresh when the previous published run had rows from it
+   * (a truncated export must not silently become "nobody consented" — or, for opt-out purposes, "everybody
+   * did"). Set true when a source may legitimately become empty.
+   */
+  allowEmpty: z.boolean().default(false),
   /** strptime format for date columns when they are not ISO-8601, e.g. `%d/%m/%Y`. */
   dateFormat: z.string().min(1).optional(),
   description: z.string().optional(),

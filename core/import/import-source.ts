@@ -4,6 +4,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
+import type { SourceConfig } from '../config/schema.js';
+import { SourceError } from '../errors.js';
+import { previousHasTable } from '../segments/previous-run.js';
 import { execute, queryRows } from '../db/connection.js';
 import { readSource } from './read-source.js';
 import { checkSourceFile } from './source-file.js';
@@ -24,6 +27,28 @@ export interface ImportResult {
 export interface ImportOptions {
   /** Heartbeat hook: called with the number of rows read so far (at least once, after reading). */
   onProgress?: (rowsRead: number) => void;
+}
+
+/**
+ * The empty-snapshot guard: zero usable rows where the previous published run had some is far more
+ * likely a truncated or broken export than real data, and publishing it would silently reset everyone's
+ * consent to the purpose defaults (opt-out: granted). Fails the source unless it says allowEmpty.
+ */
+async function refuseSuddenlyEmpty(connection: DuckDBConnection, source: SourceConfig, rowsAccepted: number): Promise<void> {
+  if (rowsAccepted > 0 || source.allowEmpty) return;
+  if (!(await previousHasTable(connection, 'source_stats'))) return;
+  const [row] = await queryRows<{ n: string }>(connection, {
+    sql: 'SELECT coalesce(sum(rows_accepted), 0) AS n FROM prev.source_stats WHERE source = $source',
+    params: { source: source.name },
+  });
+  const before = Number(row?.n ?? 0);
+  if (before > 0) {
+    throw new SourceError(
+      source.name,
+      source.path,
+      `no usable rows, but the previous published run had ${before}; refusing to publish what looks like a truncated snapshot (set allowEmpty: true on the source if it may be empty)`,
+    );
+  }
 }
 
 /** How many reject reasons the result lists. */
@@ -69,6 +94,7 @@ export async function importSource(
       sql: `SELECT reason, count(*) AS count FROM ${sourceTable(sourceIndex, 'rejects')} GROUP BY reason ORDER BY count(*) DESC, reason LIMIT ${TOP_REASONS}`,
     });
     options.onProgress?.(rowsRead);
+    await refuseSuddenlyEmpty(connection, source, Number(stats?.rows_accepted ?? 0));
     return {
       source: source.name,
       rowsRead: Number(stats?.rows_read ?? 0),

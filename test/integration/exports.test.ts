@@ -184,3 +184,24 @@ describe('export paths', () => {
     ).toThrow(/exports\[0\]\.name/);
   });
 });
+
+describe('empty-snapshot guard', () => {
+  it('refuses to publish a consent source that suddenly has no usable rows, unless allowEmpty', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'profiles.csv'), PROFILES);
+    writeFileSync(path.join(dir, 'consent.csv'), CONSENT_RUN_1);
+    const workspace = config(dir);
+    await refreshLocally(workspace.config, { runId: 'run-1' });
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value,date\n');
+    await expect(refreshLocally(workspace.config, { runId: 'run-2' })).rejects.toThrow(
+      /source "consent" \(.*consent\.csv\): no usable rows, but the previous published run had 4; refusing to publish/,
+    );
+    expect(JSON.parse(readFileSync(path.join(dir, 'wh/current.json'), 'utf8')).runId).toBe('run-1');
+    const allowing = writeWorkspaceConfig(dir, {
+      ...(await import('yaml')).parse(readFileSync(workspace.configFile, 'utf8')),
+      sources: workspace.config.sources.map((s) => ({ ...s, path: path.basename(s.path), allowEmpty: true })),
+    });
+    const result = await refreshLocally(allowing.config, { runId: 'run-3' });
+    expect(result.exports.find((e) => e.export === 'news-file')).toMatchObject({ rowsWritten: 0, removed: 4 });
+  });
+});
