@@ -28,7 +28,9 @@ export function publishExport(config: LoadedConfig, exportIndex: number, runId: 
   const latestName = path.basename(paths.latestData);
   const latest: ExportManifest = {
     ...manifest,
-    files: manifest.files.map((file) => (file.kind === 'full' ? { ...file, path: latestName } : file)),
+    // The latest file is replaced before this manifest: a reader that sees a checksum mismatch is between
+    // the two renames and reads again — or reads `runPath`, the run's own copy, which never changes.
+    files: manifest.files.map((file) => (file.kind === 'full' ? { ...file, path: latestName, runPath: file.path } : file)),
   };
   writeFileAtomic(paths.latestManifest, `${JSON.stringify(latest, null, 2)}\n`);
   return { export: exportConfig.name, files: [paths.latestData, paths.latestManifest], prunedRuns: pruneExportRuns(paths.folder, config.retention.runs, runId) };

@@ -29,6 +29,8 @@ export interface ExportFileEntry {
   readonly kind: ExportFileKind;
   /** Path relative to the export folder. */
   readonly path: string;
+  /** In the latest manifest: the run folder's own copy of the file (immutable). */
+  readonly runPath?: string;
   readonly rows: number;
   readonly bytes: number;
   readonly sha256: string;
