@@ -24,15 +24,21 @@ function canonicalWord(raw: string): string {
     .replace(/[\s_]+/g, '-');
 }
 
-/** SQL: the canonical word of a value expression. */
-function canonicalWordSql(expression: string): string {
-  return `regexp_replace(lower(${trimSql(`CAST(${expression} AS VARCHAR)`)}), '[\\s_]+', '-', 'g')`;
-}
-
 const literalList = (words: readonly string[]) => words.map((word) => `'${word}'`).join(', ');
 
 /** SQL: TRUE for granted, FALSE for denied, NULL for anything else (including NULL). */
 export function consentValueSql(expression: string): string {
-  const word = canonicalWordSql(expression);
-  return `(CASE WHEN ${word} IN (${literalList(GRANTED_WORDS)}) THEN TRUE WHEN ${word} IN (${literalList(DENIED_WORDS)}) THEN FALSE ELSE NULL END)`;
+  return consentValueFromWordSql(`lower(${trimSql(`CAST(${expression} AS VARCHAR)`)})`);
+}
+
+/**
+ * SQL: the consent reading of an already trimmed, lower-cased value (`word`, computed once by the caller).
+ * The common spellings hit the plain IN lists; only the rest pays for the space/underscore folding.
+ */
+export function consentValueFromWordSql(word: string): string {
+  const folded = `regexp_replace(${word}, '[\\s_]+', '-', 'g')`;
+  return (
+    `(CASE WHEN ${word} IN (${literalList(GRANTED_WORDS)}) THEN TRUE WHEN ${word} IN (${literalList(DENIED_WORDS)}) THEN FALSE ` +
+    `WHEN ${folded} IN (${literalList(GRANTED_WORDS)}) THEN TRUE WHEN ${folded} IN (${literalList(DENIED_WORDS)}) THEN FALSE ELSE NULL END)`
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * Finishing the import stage: (re)creates profile_records, consent_records, rejects and source_stats
- * (docs/tables.md) from every source's `src_<n>_*` tables, in one transaction.
+ * (docs/tables.md) from every source's `src_<n>_*` tables, in one transaction. The big record tables are
+ * not sorted (nothing depends on their physical order; a sort of millions of rows costs seconds).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
@@ -52,9 +53,9 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
 
   const statements = [
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.profiles)} AS
-     SELECT * FROM (${profileSelects.join('\nUNION ALL\n')}) ORDER BY source_rank, row_no`,
+     ${profileSelects.join('\nUNION ALL\n')}`,
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.consent)} AS
-     SELECT * EXCLUDE (source_order) FROM (${all('consent')}) ORDER BY source_order, row_no, purpose`,
+     SELECT * EXCLUDE (source_order) FROM (${all('consent')})`,
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.rejects)} AS
      SELECT * EXCLUDE (source_order) FROM (${all('rejects')}) ORDER BY source_order, row_no, column_name, reason`,
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.stats)} AS

@@ -154,7 +154,14 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   const projections = wanted.map((_, i) => `${value(positions[i]!)} AS ${quoteIdentifier(`f${i}`)}`).join(', ');
   // Only the mapped columns: a `*` here copies every file column again (~20 s for a 100k-column file).
   const keptColumns = [...new Set(positions)].map((position) => quoteIdentifier(`c${position}`)).join(', ');
-  await execute(
+  const readerRejected = await queryNumber(connection, { sql: `SELECT count(*) FROM ${sourceTable(index, 'reader_rejects')}` });
+  if (readerRejected === 0) {
+    // The common case: every record was read, so the row number is the position in the file.
+    await execute(
+      connection,
+      valueParams.statement(`CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections} FROM ${sourceTable(index, 'read')}`),
+    );
+  } else await execute(
     connection,
     valueParams.statement(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
@@ -165,8 +172,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
        ),
        kept AS (SELECT rowid AS seq, ${keptColumns} FROM ${sourceTable(index, 'read')})
        SELECT CAST(kept.seq + 1 + coalesce(gaps.k, 0) AS BIGINT) AS row_no, ${projections}
-       FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before
-       ORDER BY row_no`,
+       FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before`,
     ),
   );
   await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(errors)}` });
@@ -190,8 +196,7 @@ async function readParquet(connection: DuckDBConnection, source: SourceConfig, i
     params.statement(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
        SELECT CAST(file_row_number + 1 AS BIGINT) AS row_no, ${projections}
-       FROM read_parquet(${params.bind(source.path)}, file_row_number = true)
-       ORDER BY row_no`,
+       FROM read_parquet(${params.bind(source.path)}, file_row_number = true)`,
     ),
   );
   await execute(connection, { sql: `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} (${REJECT_COLUMNS})` });

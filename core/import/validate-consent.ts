@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
-import { consentValueSql } from '../consent/vocabulary.js';
+import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
 import { consentDateSql, isoPartsSql } from './dates.js';
@@ -38,15 +38,18 @@ export async function validateConsent(
   const keyKind: 'email' | 'phone' = source.keys.email !== undefined ? 'email' : 'phone';
   const keyColumn = (source.keys.email ?? source.keys.phone)!;
 
-  // 1. Every check as a column; `usable` when all pass.
+  // 1. Every check as a column; `usable` when all pass. Each trimmed value is computed once (inner
+  //    select); no ORDER BY on the wide working tables (row_no is a column; rejects are sorted at the end).
   const checkParams = new ParamBag();
   let purposeSql: string;
   let purposeJoin = '';
+  let optionKey = '';
   if (source.option !== undefined) {
-    const declared = Object.keys(config.purposes).map((name) => `(${checkParams.text(name)})`);
-    purposeJoin =
-      `LEFT JOIN (VALUES ${declared.join(', ')}) AS declared(name) ` +
-      `ON lower(${trimSql(column(source.option))}) = lower(${trimSql('declared.name')})`;
+    // Declared purposes with their match key (trimmed, lower-cased) computed here, so the join is a plain
+    // hash join on one computed column.
+    const declared = Object.keys(config.purposes).map((name) => `(${checkParams.text(name)}, ${checkParams.text(name.trim().toLowerCase())})`);
+    optionKey = `, lower(${trimSql(column(source.option))}) AS option_key`;
+    purposeJoin = `LEFT JOIN (VALUES ${declared.join(', ')}) AS declared(name, match_key) ON b.option_key = declared.match_key`;
     purposeSql = 'declared.name';
   } else {
     purposeSql = checkParams.text(findPurpose(config, source.purpose!) ?? source.purpose!);
@@ -62,28 +65,30 @@ export async function validateConsent(
        SELECT *, consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
                  AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
        FROM (
-         SELECT *, ${parsedDate} AS consent_date
+         SELECT c.*, ${parsedDate} AS consent_date
          FROM (
-           SELECT *, ${dateIso} AS date_iso
+           SELECT b.*, ${purposeSql} AS purpose, ${consentValueFromWordSql('b.value_word')} AS granted, ${dateIso} AS date_iso
            FROM (
              SELECT r.*, ${blankToNull(column(source.primaryKey))} AS consent_id, ${keyValue} AS key_value,
-                    ${purposeSql} AS purpose, ${consentValueSql(column(source.value))} AS granted, ${dateText} AS date_text
-             FROM ${rows} AS r ${purposeJoin}
-           )
-         )
-       )
-       ORDER BY row_no`,
+                    lower(${trimSql(column(source.value))}) AS value_word, ${dateText} AS date_text${optionKey}
+             FROM ${rows} AS r
+           ) AS b ${purposeJoin}
+         ) AS c
+       )`,
     ),
   );
 
-  // 2. One fact per consent id: the row that would win effective consent.
+  // 2. One fact per consent id: the row that would win effective consent. Only ids that occur more than
+  //    once are ranked (a window over every row costs a full sort); the rest are their own winners.
+  //    `ranked` holds just those rows: (row_no, position, kept_row_no).
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE ${ranked} AS
-          SELECT *, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
-          FROM ${checked} WHERE usable
-          WINDOW w AS (PARTITION BY consent_id ORDER BY consent_date DESC NULLS LAST, granted ASC, row_no DESC)
-          ORDER BY row_no`,
+          WITH repeated AS (SELECT consent_id FROM ${checked} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
+          SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
+          FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
+          WINDOW w AS (PARTITION BY consent_id ORDER BY consent_date DESC NULLS LAST, granted ASC, row_no DESC)`,
   });
+  const losers = `(SELECT row_no FROM ${ranked} WHERE position > 1)`;
   const factParams = new ParamBag();
   await execute(
     connection,
@@ -91,8 +96,7 @@ export async function validateConsent(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} AS
        SELECT ${factParams.text(source.name)} AS source, CAST(${factParams.bind(index)} AS INTEGER) AS source_rank,
               consent_id, row_no, ${factParams.text(keyKind)} AS key_kind, key_value, purpose, granted, consent_date
-       FROM ${ranked} WHERE position = 1
-       ORDER BY row_no`,
+       FROM ${checked} WHERE usable AND row_no NOT IN ${losers}`,
     ),
   );
 
@@ -121,7 +125,7 @@ export async function validateConsent(
       source.primaryKey,
       `'same consent id as row ' || kept_row_no || ', which is kept'`,
       'position > 1',
-      ranked,
+      `(SELECT c.*, d.position, d.kept_row_no FROM ${ranked} d JOIN ${checked} c ON c.row_no = d.row_no)`,
     ),
   ];
   if (source.option !== undefined) {

@@ -47,14 +47,19 @@ export async function validateProfiles(
   await execute(
     connection,
     checkParams.statement(
+      // first_row_no: the first row of each record id (the kept one). Only repeated ids are looked up:
+      // a window over every row would sort the whole source.
       `CREATE OR REPLACE TABLE ${checked} AS
-       SELECT *, ${parsedDate} AS consent_date,
-              CASE WHEN record_id IS NOT NULL THEN min(row_no) OVER (PARTITION BY record_id) END AS first_row_no
-       FROM (
-         SELECT *, ${dateIso} AS date_iso
-         FROM (SELECT *, ${blankToNull(column(source.primaryKey))} AS record_id, ${dateText} AS date_text FROM ${rows})
-       )
-       ORDER BY row_no`,
+       WITH base AS (
+         SELECT *, ${parsedDate} AS consent_date
+         FROM (
+           SELECT *, ${dateIso} AS date_iso
+           FROM (SELECT *, ${blankToNull(column(source.primaryKey))} AS record_id, ${dateText} AS date_text FROM ${rows})
+         )
+       ),
+       repeated AS (SELECT record_id, min(row_no) AS first_row_no FROM base WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1)
+       SELECT base.*, CASE WHEN base.record_id IS NOT NULL THEN coalesce(repeated.first_row_no, base.row_no) END AS first_row_no
+       FROM base LEFT JOIN repeated ON base.record_id = repeated.record_id`,
     ),
   );
   const accepted = `record_id IS NOT NULL AND row_no = first_row_no`;
@@ -80,8 +85,7 @@ export async function validateProfiles(
               CAST(${profileParams.bind(matchOn.includes('email') && source.keys.email !== undefined)} AS BOOLEAN) AS email_match,
               CAST(${profileParams.bind(matchOn.includes('phone') && source.keys.phone !== undefined)} AS BOOLEAN) AS phone_match
               ${attributes.map((attribute) => `, ${attribute}`).join('')}
-       FROM ${checked} WHERE ${accepted}
-       ORDER BY row_no`,
+       FROM ${checked} WHERE ${accepted}`,
     ),
   );
 
@@ -106,7 +110,7 @@ export async function validateProfiles(
       connection,
       consentParams.statement(
         `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} AS
-         SELECT * FROM (${facts.join('\nUNION ALL\n')}) ORDER BY row_no, purpose`,
+         ${facts.join('\nUNION ALL\n')}`,
       ),
     );
   }

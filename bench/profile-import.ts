@@ -1,0 +1,36 @@
+/**
+ * Per-statement timing of one source's import (P1 data from bench/generate-data.ts):
+ *   npx tsx bench/profile-import.ts [sourceIndex] [scale]
+ * Prints every SQL statement's wall time, longest first.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBConnection } from '@duckdb/node-api';
+import { loadConfig } from '../core/config/load.js';
+import { openInstance, withConnection } from '../core/db/connection.js';
+import { importSource } from '../core/import/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sourceIndex = Number(process.argv[2] ?? 2);
+const scale = process.argv[3] ?? '1';
+const config = loadConfig(path.join(here, 'out', `data-s${scale.replace('.', '_')}`, 'consent.config.yaml'));
+
+const timings: { ms: number; sql: string }[] = [];
+for (const method of ['run', 'runAndReadAll'] as const) {
+  const original = DuckDBConnection.prototype[method] as (...args: unknown[]) => Promise<unknown>;
+  (DuckDBConnection.prototype as unknown as Record<string, unknown>)[method] = async function (this: DuckDBConnection, ...args: unknown[]) {
+    const started = performance.now();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      timings.push({ ms: performance.now() - started, sql: String(args[0]).replace(/\s+/g, ' ').slice(0, Number(process.env.SQL_CHARS ?? 140)) });
+    }
+  };
+}
+
+const instance = await openInstance(':memory:', { threads: 2 });
+const started = performance.now();
+const result = await withConnection(instance, (c) => importSource(c, config, sourceIndex));
+const total = performance.now() - started;
+console.log(`source ${result.source}: ${result.rowsRead} rows read, ${result.rowsAccepted} accepted, ${result.rowsRejected} rejected in ${(total / 1000).toFixed(2)} s`);
+for (const t of timings.sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`${(t.ms / 1000).toFixed(2).padStart(7)} s  ${t.sql}`);
