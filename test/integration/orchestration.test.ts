@@ -3,6 +3,7 @@
  * and what Temporal stores (no personal data anywhere in a refresh's history).
  * With RECORD_HISTORIES=1 it also saves the histories replayed by test/replay.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -86,6 +87,29 @@ describe('orchestration', () => {
     expect(description.memo).toMatchObject({ runId: result.runId, trigger: 'manual', stage: 'published', customers: 2 });
     expect(description.typedSearchAttributes.get({ name: 'ConsentOutcome', type: 'KEYWORD' } as never)).toBe('published');
     if (recording) writeFileSync(path.join(FIXTURES, 'refresh-published.json'), await historyJson(runtime, started.workflowId));
+  });
+
+  it('consent refresh --wait and consent status, as a user runs them', async () => {
+    const bin = path.resolve(import.meta.dirname, '../../bin/consent.js');
+    // Asynchronous: the worker runs in this process and must keep polling while the CLI waits.
+    const run = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        execFile(process.execPath, [bin, ...args, '--config', workspace.configFile], { encoding: 'utf8', timeout: 120_000 }, (error, stdout) =>
+          resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }),
+        );
+      });
+    const refresh = await run(['refresh', '--wait']);
+    expect(refresh.status).toBe(0);
+    expect(refresh.stdout).toMatch(/Refresh run-\S+ \(manual\) published at/);
+    expect(refresh.stdout).toContain('newsletter-file (newsletter, purpose Newsletter): 1 rows written, 0 held back by the consent guard');
+    const status = await run(['status', '--json']);
+    expect(status.status).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { current: { runId: string }; runs: { status: string; trigger: string; runId: string; customers: number }[] };
+    expect(parsed.runs.length).toBeGreaterThanOrEqual(2);
+    expect(parsed.runs[0]).toMatchObject({ status: 'COMPLETED', trigger: 'manual', runId: parsed.current.runId, customers: 2 });
+    const text = await run(['status']);
+    expect(text.stdout).toContain(`current run: ${parsed.current.runId}`);
+    expect(text.stdout).toMatch(/COMPLETED\s+manual/);
   });
 
   it('upserting the schedule twice is idempotent', async () => {
