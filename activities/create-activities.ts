@@ -91,6 +91,7 @@ export function createActivities(deps: ActivityDeps) {
       const input = importInputSchema.parse(raw);
       const run = runDatabases.run(input.runId, input.previousRunId);
       heartbeat({ stage: 'import', sourceIndex: input.sourceIndex });
+      await faultPoint('import.before');
       const result = await run.withConnection((connection) =>
         importSource(connection, config, input.sourceIndex, { onProgress: (rowsRead) => heartbeat({ rowsRead }) }),
       );

@@ -2,7 +2,7 @@
  * Fault injection for the crash-recovery tests (test/reliability): when CONSENT_FAULT_PAUSE names a point
  * (`<point>:<ms>[,<point>:<ms>…]`), the process announces it on stderr and pauses there, so a test can
  * SIGKILL the worker at exactly that moment. Unset (always, in production), this does nothing.
- * Points: import.after, unify.after, segment.after, export.before-manifest, export.after,
+ * Points: import.before, import.after, unify.after, segment.after, export.before-manifest, export.after,
  * publish.after-current, publish.after.
  */
 export async function faultPoint(point: string): Promise<void> {
