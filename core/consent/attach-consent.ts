@@ -12,14 +12,21 @@
  *                         grant: a grant is never spread over people it may not belong to.
  *   A denial on an ambiguous key applies to every owner (withholding is always safe).
  *
- * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP table
- * `_consent_key_owners` and over it the TEMP view `_consent_attached(customer_id, purpose, granted,
- * consent_date, source, source_rank, consent_id, row_no)` read by effective-consent.ts.
+ * Performance: owners are counted per key on integer ids (`_unify_key_clusters`, i.e. customer_keys
+ * before the customer ids are attached) into `_consent_key_owners`, so each pass over the facts makes one
+ * string join (email/phone facts against it). Facts are not materialised: `consent_orphans` and the
+ * view `_consent_attached` each read `consent_records` once. The placeholder regex runs only for facts
+ * whose key no profile holds (a profile key carries its flag from `_unify_keys`).
+ *
+ * Reads the TEMP tables of the unify stage (`_unify_keys`, `_unify_key_clusters`, `_unify_members`).
+ * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP tables
+ * `_consent_key_owners` and `_consent_record_owners`, and over them the TEMP view `_consent_attached(cluster,
+ * purpose, granted, consent_date, source, source_rank, consent_id, row_no)` read by effective-consent.ts
+ * (`cluster` names the customer, see `_unify_cluster_ids`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
 import { placeholderByKindSql, type PlaceholderRules } from '../unify/placeholders.js';
-import { dropTempTables } from '../unify/temp-tables.js';
 
 export interface AttachStats {
   readonly consentFacts: number;
@@ -27,62 +34,80 @@ export interface AttachStats {
   readonly orphanFacts: number;
 }
 
-/** A fact's key: (key_kind, record_source, key_value); record_source is the profile source for 'record'. */
-const FACT_KEY = `key_kind, CASE WHEN key_kind = 'record' THEN source END AS record_source, key_value`;
-const SAME_KEY = (a: string, b: string) =>
-  `${a}.key_kind = ${b}.key_kind AND ${a}.key_value = ${b}.key_value AND ${a}.record_source IS NOT DISTINCT FROM ${b}.record_source`;
+/**
+ * Every fact with its key's owners: `owners` (0 when nobody owns the key or it is a placeholder) and
+ * `cluster`, an owning customer (NULL when there is none). `perOwner`: one row per owning customer (the
+ * facts to apply); otherwise exactly one row per fact. `placeholder` is TRUE only when known from a profile
+ * key (the caller checks unowned keys itself).
+ */
+function resolvedFacts(perOwner: boolean): string {
+  const one = (alias: string) => (perOwner ? '' : ` AND ${alias}.first`);
+  return `
+    SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date,
+           coalesce(o.placeholder, FALSE) AS placeholder, coalesce(o.owners, 0) AS owners, o.cluster
+    FROM consent_records f
+    LEFT JOIN _consent_key_owners o ON o.key_kind = f.key_kind AND o.key_value = f.key_value${one('o')}
+    WHERE f.key_kind <> 'record'
+    UNION ALL
+    SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date,
+           FALSE AS placeholder, coalesce(r.owners, 0) AS owners, r.cluster
+    FROM consent_records f
+    LEFT JOIN _consent_record_owners r ON r.source = f.source AND r.record_id = f.key_value${one('r')}
+    WHERE f.key_kind = 'record'`;
+}
 
 export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules): Promise<AttachStats> {
-  // Work per distinct key, not per fact: placeholder checks and owner look-ups run once per key.
-  const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');
-  await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _consent_keys AS
-          SELECT key_kind, record_source, key_value, ${placeholder.sql} AS placeholder_key
-          FROM (SELECT DISTINCT ${FACT_KEY} FROM consent_records)`,
-    params: placeholder.params,
-  });
+  // Every profile key with its owners: one row per (key, owning customer), `first` marking one of them;
+  // a placeholder key has one row with owners 0 and no cluster (nobody's key).
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _consent_key_owners AS
-          SELECT key_kind, record_source, key_value, customer_id,
-                 count(*) OVER (PARTITION BY key_kind, record_source, key_value) AS owners
+          SELECT k.key_kind, k.key_value, k.placeholder,
+                 CASE WHEN k.placeholder THEN 0 ELSE o.owners END AS owners,
+                 CASE WHEN NOT k.placeholder THEN o.cluster END AS cluster,
+                 o.first
+          FROM _unify_keys k
+          JOIN (SELECT kc.kid, kc.cluster, n.owners, kc.cluster = n.owner AS first
+                FROM _unify_key_clusters kc
+                JOIN (SELECT kid, CAST(count(*) AS INTEGER) AS owners, min(cluster) AS owner
+                      FROM _unify_key_clusters GROUP BY kid) n ON n.kid = kc.kid) o
+            ON o.kid = k.kid
+          WHERE o.first OR NOT k.placeholder`,
+  });
+  // Owners of the profile records that carry consent (only those referenced by a 'record' fact).
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TEMP TABLE _consent_record_owners AS
+          SELECT source, record_id, cluster, CAST(count(*) OVER (PARTITION BY source, record_id) AS INTEGER) AS owners,
+                 cluster = min(cluster) OVER (PARTITION BY source, record_id) AS first
           FROM (
-            SELECT k.key_kind, k.record_source, k.key_value, rc.customer_id
-            FROM _consent_keys k JOIN record_customer rc ON rc.source = k.record_source AND rc.record_id = k.key_value
-            WHERE k.key_kind = 'record'
-            UNION ALL
-            SELECT k.key_kind, k.record_source, k.key_value, ck.customer_id
-            FROM _consent_keys k JOIN customer_keys ck ON ck.key_kind = k.key_kind AND ck.key_value = k.key_value
-            WHERE k.key_kind IN ('email', 'phone') AND NOT k.placeholder_key
+            SELECT DISTINCT m.source, m.record_id, m.cluster
+            FROM _unify_members m
+            SEMI JOIN (SELECT source, key_value FROM consent_records WHERE key_kind = 'record') r
+              ON r.source = m.source AND r.key_value = m.record_id
           )`,
   });
-  await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _consent_key_status AS
-          SELECT k.key_kind, k.record_source, k.key_value, k.placeholder_key, coalesce(o.owners, 0) AS owners
-          FROM _consent_keys k
-          LEFT JOIN (SELECT DISTINCT key_kind, record_source, key_value, owners FROM _consent_key_owners) o ON ${SAME_KEY('o', 'k')}`,
-  });
+
+  // An unowned key may still be a placeholder: the regex runs for those facts only.
+  const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE consent_orphans AS
-          SELECT f.source, f.consent_id, f.row_no, f.key_kind,
-                 CASE WHEN coalesce(s.placeholder_key, FALSE) THEN 'placeholder key'
-                      WHEN coalesce(s.owners, 0) = 0 THEN 'no customer'
+          SELECT source, consent_id, row_no, key_kind,
+                 CASE WHEN placeholder OR (owners = 0 AND ${placeholder.sql}) THEN 'placeholder key'
+                      WHEN owners = 0 THEN 'no customer'
                       ELSE 'ambiguous key' END AS reason
-          FROM (SELECT source, consent_id, row_no, granted, ${FACT_KEY} FROM consent_records) f
-          LEFT JOIN _consent_key_status s ON ${SAME_KEY('s', 'f')}
-          WHERE coalesce(s.placeholder_key, FALSE) OR coalesce(s.owners, 0) = 0 OR (s.owners > 1 AND f.granted)
-          ORDER BY f.source, f.row_no, f.consent_id`,
+          FROM (${resolvedFacts(false)})
+          WHERE owners = 0 OR (owners > 1 AND granted)
+          ORDER BY source, row_no, consent_id`,
+    params: placeholder.params,
   });
   // Applied facts: every owner of the key, except grants on keys with several owners. Exactly the facts
-  // that are not orphans (the LEFT JOIN above also catches a fact whose key matches nothing at all).
+  // that are not orphans.
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
-          SELECT o.customer_id, f.purpose, f.granted, f.consent_date, f.source, f.source_rank, f.consent_id, f.row_no
-          FROM (SELECT source, source_rank, consent_id, row_no, purpose, granted, consent_date, ${FACT_KEY} FROM consent_records) f
-          JOIN _consent_key_owners o ON ${SAME_KEY('o', 'f')}
-          WHERE o.owners = 1 OR NOT f.granted`,
+          SELECT cluster, purpose, granted, consent_date, source, source_rank, consent_id, row_no
+          FROM (${resolvedFacts(true)})
+          WHERE owners = 1 OR (owners > 1 AND NOT granted)`,
   });
   const consentFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
   const orphanFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_orphans' });
-  await dropTempTables(connection, ['_consent_keys', '_consent_key_status']);
   return { consentFacts, attachedFacts: consentFacts - orphanFacts, orphanFacts };
 }

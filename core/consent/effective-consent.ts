@@ -13,11 +13,13 @@
  * - Lineage: source, consent_id, consent_date of the deciding record (NULL for 'default') and
  *   record_count = attached records considered.
  *
- * Reads TEMP `_consent_attached` and `customers`; writes the run table `effective_consent`.
+ * Reads TEMP `_consent_attached` (facts per cluster) and `_unify_cluster_ids` (cluster → customer_id, one
+ * row per customer); writes the run table `effective_consent`. Performance: the aggregate groups on one
+ * BIGINT (cluster · purposes + purpose number), and customer ids (strings) are joined only at the end.
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
-import { execute, queryRows } from '../db/connection.js';
+import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { parseIsoDuration } from '../unify/iso-duration.js';
 import { dropTempTables } from '../unify/temp-tables.js';
 import { timestampParam } from '../unify/timestamp-param.js';
@@ -34,13 +36,13 @@ async function createPurposeTable(connection: DuckDBConnection, config: Pick<Loa
     params[`months_${index}`] = expiry?.months ?? 0;
     params[`days_${index}`] = expiry?.days ?? 0;
     rows.push(
-      `(CAST($purpose_${index} AS VARCHAR), CAST($default_${index} AS BOOLEAN), CAST($expires_${index} AS BOOLEAN), ` +
+      `(CAST($purpose_${index} AS VARCHAR), ${index}, CAST($default_${index} AS BOOLEAN), CAST($expires_${index} AS BOOLEAN), ` +
         `CAST($months_${index} AS INTEGER), CAST($days_${index} AS INTEGER))`,
     );
   });
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _consent_purposes AS
-          SELECT * FROM (VALUES ${rows.join(', ')}) t(purpose, default_granted, expires, expiry_months, expiry_days)`,
+          SELECT * FROM (VALUES ${rows.join(', ')}) t(purpose, purpose_no, default_granted, expires, expiry_months, expiry_days)`,
     params,
   });
 }
@@ -52,45 +54,64 @@ async function createPurposeTable(connection: DuckDBConnection, config: Pick<Loa
  */
 const UNDATED = '9223372036854775807';
 
+/** Facts aggregated in one statement at most (memory: the aggregate's states cannot spill). */
+const FACTS_PER_CHUNK = 5_000_000;
+
 export async function computeEffectiveConsent(
   connection: DuckDBConnection,
   config: Pick<LoadedConfig, 'purposes'>,
   runStartedAt: Date,
 ): Promise<Record<string, number>> {
   await createPurposeTable(connection, config);
+  const purposes = Object.keys(config.purposes).length;
+  const deciding = (source: string, where = '') =>
+    `SELECT g, count(*) AS record_count,
+            arg_min({'granted': granted, 'source': source, 'consent_id': consent_id, 'consent_date': consent_date},
+                    (coalesce(-epoch_us(consent_date), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
+     FROM ${source} ${where}
+     GROUP BY g`;
+  const attached = `SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.source_rank, a.row_no
+                    FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose`;
+  // The aggregate's states (struct sort keys) stay in memory: above FACTS_PER_CHUNK facts, the attached
+  // facts are materialised (spillable) and aggregated in slices of customers.
+  const facts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
+  const chunks = Math.ceil(facts / FACTS_PER_CHUNK);
+  let decidingSql = deciding(`(${attached})`);
+  if (chunks > 1) {
+    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_attached_g AS ${attached}` });
+    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_deciding AS ${deciding('_consent_attached_g', `WHERE g % ${chunks} = 0`)}` });
+    for (let chunk = 1; chunk < chunks; chunk++) {
+      await execute(connection, { sql: `INSERT INTO _consent_deciding ${deciding('_consent_attached_g', `WHERE g % ${chunks} = ${chunk}`)}` });
+    }
+    await dropTempTables(connection, ['_consent_attached_g']);
+    decidingSql = 'SELECT * FROM _consent_deciding';
+  }
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE effective_consent AS
-          WITH deciding AS (
-            SELECT customer_id, purpose, count(*) AS record_count,
-                   arg_min({'granted': granted, 'source': source, 'consent_id': consent_id, 'consent_date': consent_date},
-                           (coalesce(-epoch_us(consent_date), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
-            FROM _consent_attached
-            GROUP BY customer_id, purpose
-          ),
-          flat AS (
-            SELECT customer_id, purpose, record_count, d.granted AS granted, d.source AS source,
-                   d.consent_id AS consent_id, d.consent_date AS consent_date
-            FROM deciding
-          ),
+          WITH deciding AS (${decidingSql}),
           judged AS (
-            SELECT d.*, (d.granted AND p.expires AND (
-                     d.consent_date IS NULL
-                     OR d.consent_date + to_months(p.expiry_months) + to_days(p.expiry_days) <= CAST($run_started_at AS TIMESTAMP)
-                   )) AS expired
-            FROM flat d JOIN _consent_purposes p ON p.purpose = d.purpose
+            SELECT g, record_count, d.granted AS granted, d.source AS source, d.consent_id AS consent_id,
+                   d.consent_date AS consent_date
+            FROM deciding
           )
           SELECT c.customer_id, p.purpose,
-                 CASE WHEN j.customer_id IS NULL THEN p.default_granted
+                 CASE WHEN j.g IS NULL THEN p.default_granted
                       WHEN j.expired THEN FALSE
                       ELSE j.granted END AS granted,
-                 CASE WHEN j.customer_id IS NULL THEN 'default'
+                 CASE WHEN j.g IS NULL THEN 'default'
                       WHEN j.expired THEN 'expired'
                       ELSE 'record' END AS basis,
                  j.source, j.consent_id, j.consent_date,
                  CAST(coalesce(j.record_count, 0) AS INTEGER) AS record_count
-          FROM customers c
+          FROM _unify_cluster_ids c
           CROSS JOIN _consent_purposes p
-          LEFT JOIN judged j ON j.customer_id = c.customer_id AND j.purpose = p.purpose`,
+          LEFT JOIN (
+            SELECT j.*, (j.granted AND p.expires AND (
+                     j.consent_date IS NULL
+                     OR j.consent_date + to_months(p.expiry_months) + to_days(p.expiry_days) <= CAST($run_started_at AS TIMESTAMP)
+                   )) AS expired
+            FROM judged j JOIN _consent_purposes p ON p.purpose_no = j.g % ${purposes}
+          ) j ON j.g = c.cluster * ${purposes} + p.purpose_no`,
     params: { run_started_at: timestampParam(runStartedAt) },
   });
   const rows = await queryRows<{ purpose: string; granted: string | number }>(connection, {
@@ -98,7 +119,7 @@ export async function computeEffectiveConsent(
           FROM _consent_purposes p LEFT JOIN effective_consent e ON e.purpose = p.purpose AND e.granted
           GROUP BY p.purpose`,
   });
-  await dropTempTables(connection, ['_consent_purposes']);
+  await dropTempTables(connection, ['_consent_purposes', '_consent_deciding']);
   const granted: Record<string, number> = {};
   for (const name of Object.keys(config.purposes)) granted[name] = 0;
   for (const row of rows) granted[row.purpose] = Number(row.granted);

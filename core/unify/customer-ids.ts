@@ -13,8 +13,10 @@
  * - A cluster with no claim gets a new id: `cus_` + the first 16 hex digits of
  *   md5(runId || '|' || source || ':' || record_id) of its oldest member. Ids hold no personal data.
  *
- * Produces the run table `record_customer(source, record_id, customer_id, first_seen)` and the TEMP table
- * `_unify_record_customer(rid, customer_id)`.
+ * Produces the run table `record_customer(source, record_id, customer_id, first_seen)` and the TEMP tables
+ * `_unify_members(rid, cluster, merged, source, source_rank, record_id, row_no, first_seen, ...)` (one row
+ * per profile record; `merged` = its cluster has ≥2 records) and `_unify_cluster_ids(cluster, customer_id)`.
+ * Singleton clusters (most records) need no aggregation: their oldest member is the record itself.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
@@ -37,28 +39,29 @@ export interface CustomerIdStats {
 /** Far above what real data needs (each round grants ≥1 claim; one round grants all uncontested ones). */
 const MAX_CLAIM_ROUNDS = 100;
 
+/** Age order of records: earliest first_seen, then source_rank, then record_id. */
+const AGE = `{'first_seen': first_seen, 'source_rank': source_rank, 'record_id': record_id}`;
+
 export async function assignCustomerIds(connection: DuckDBConnection, options: CustomerIdOptions): Promise<CustomerIdStats> {
   const previous = options.hasPreviousIds
     ? {
-        columns: 'coalesce(p.first_seen, CAST($run_started_at AS TIMESTAMP)) AS first_seen, p.customer_id AS prev_customer_id',
-        join: 'LEFT JOIN prev.record_customer p ON p.source = r.source AND p.record_id = r.record_id',
+        columns: 'coalesce(pr.first_seen, CAST($run_started_at AS TIMESTAMP)) AS first_seen, pr.customer_id AS prev_customer_id',
+        join: 'LEFT JOIN prev.record_customer pr ON pr.source = p.source AND pr.record_id = p.record_id',
       }
     : { columns: 'CAST($run_started_at AS TIMESTAMP) AS first_seen, CAST(NULL AS VARCHAR) AS prev_customer_id', join: '' };
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _unify_members AS
-          SELECT rid, source, record_id, cluster, first_seen, prev_customer_id,
-                 {'first_seen': first_seen, 'source_rank': source_rank, 'record_id': record_id} AS age
-          FROM (
-            SELECT r.rid, r.source, r.source_rank, r.record_id, c.cluster, ${previous.columns}
-            FROM _unify_records r JOIN _unify_clusters c ON c.rid = r.rid
-            ${previous.join}
-          )`,
+          SELECT p.rowid AS rid, coalesce(m.cluster, p.rowid) AS cluster, m.cluster IS NOT NULL AS merged,
+                 p.source, p.source_rank, p.record_id, p.row_no, ${previous.columns}
+          FROM profile_records p
+          LEFT JOIN _unify_merged m ON m.rid = p.rowid
+          ${previous.join}`,
     params: { run_started_at: timestampParam(options.runStartedAt) },
   });
 
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _unify_claims AS
-          SELECT cluster, prev_customer_id AS customer_id, min(age) AS age
+          SELECT cluster, prev_customer_id AS customer_id, min(${AGE}) AS age
           FROM _unify_members WHERE prev_customer_id IS NOT NULL
           GROUP BY cluster, prev_customer_id`,
   });
@@ -84,8 +87,10 @@ export async function assignCustomerIds(connection: DuckDBConnection, options: C
     sql: `CREATE OR REPLACE TEMP TABLE _unify_cluster_ids AS
           SELECT o.cluster,
                  coalesce(g.customer_id, 'cus_' || left(md5($run_id || '|' || o.oldest), 16)) AS customer_id
-          FROM (SELECT cluster, arg_min(source || ':' || record_id, age) AS oldest
-                FROM _unify_members GROUP BY cluster) o
+          FROM (SELECT cluster, source || ':' || record_id AS oldest FROM _unify_members WHERE NOT merged
+                UNION ALL
+                SELECT cluster, arg_min(source || ':' || record_id, ${AGE}) AS oldest
+                FROM _unify_members WHERE merged GROUP BY cluster) o
           LEFT JOIN _unify_granted g ON g.cluster = o.cluster`,
     params: { run_id: options.runId },
   });
@@ -95,16 +100,12 @@ export async function assignCustomerIds(connection: DuckDBConnection, options: C
   if (duplicates !== 0) throw new Error(`customer id collision (${duplicates}); re-run with a different run id`);
 
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _unify_record_customer AS
-          SELECT m.rid, i.customer_id FROM _unify_members m JOIN _unify_cluster_ids i ON i.cluster = m.cluster`,
-  });
-  await execute(connection, {
     sql: `CREATE OR REPLACE TABLE record_customer AS
           SELECT m.source, m.record_id, i.customer_id, m.first_seen
           FROM _unify_members m JOIN _unify_cluster_ids i ON i.cluster = m.cluster`,
   });
   const customers = await queryNumber(connection, { sql: 'SELECT count(*) FROM _unify_cluster_ids' });
   const keptIds = await queryNumber(connection, { sql: 'SELECT count(*) FROM _unify_granted' });
-  await dropTempTables(connection, ['_unify_members', '_unify_claims', '_unify_granted', '_unify_cluster_ids']);
+  await dropTempTables(connection, ['_unify_claims', '_unify_granted']);
   return { customers, keptIds, claimRounds };
 }

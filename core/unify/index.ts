@@ -51,7 +51,15 @@ export interface UnifyOptions {
   readonly hasPrevious: boolean;
 }
 
-const WORKING_TABLES = ['_unify_records', '_unify_clusters', '_unify_record_customer', '_consent_key_owners'];
+const WORKING_TABLES = [
+  '_unify_keys',
+  '_unify_merged',
+  '_unify_members',
+  '_unify_cluster_ids',
+  '_unify_key_clusters',
+  '_consent_key_owners',
+  '_consent_record_owners',
+];
 const WORKING_VIEWS = ['_consent_attached'];
 
 async function previousIdsReadable(connection: DuckDBConnection, hasPrevious: boolean): Promise<boolean> {
@@ -71,7 +79,7 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
       runStartedAt: options.runStartedAt,
       hasPreviousIds: await previousIdsReadable(connection, options.hasPrevious),
     });
-    await mergeCustomers(connection, config);
+    await mergeCustomers(connection, config, rules);
     const attached = await attachConsent(connection, rules);
     const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt);
 

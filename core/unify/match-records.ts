@@ -1,8 +1,8 @@
 /**
  * Matching profile records into clusters (design §3), with the over-merge guard.
  *
- * - Every profile record gets an integer node id `rid` (in no particular order: ids only name nodes; the
- *   clusters as sets, and everything derived from them, do not depend on it).
+ * - Every profile record is named by an integer node id `rid`: its `rowid` in `profile_records` (ids only
+ *   name nodes; the clusters as sets, and everything derived from them, do not depend on them).
  * - A record's email takes part in matching only when its source matches on email (`email_match`),
  *   likewise phone; NULL (blank) keys and placeholder keys never match.
  * - Records sharing a matching key are linked (each to the smallest rid holding that key: a star per key,
@@ -14,14 +14,23 @@
  *   matching on that kind are reported with reason 'placeholder'. `record_count` = records holding the
  *   key, `customer_count` = distinct customers they ended up in.
  *
- * Produces TEMP tables `_unify_records` (one row per profile record with placeholder flags) and
- * `_unify_clusters(rid, cluster, refused)` (cluster = the smallest rid of the cluster), and the run
- * table `merge_refusals`.
+ * Performance: every string is grouped once. `_unify_keys` holds one row per distinct (key_kind,
+ * key_value) of any record, with its placeholder flag (the regex runs once per distinct key) and its
+ * holders as a list of integers; everything after that (edges, components, clusters, customer keys,
+ * consent owners) works on integer ids. Most records share no key: they never enter the graph and are
+ * clusters of their own (`cluster = rid`), so only merged records are listed in `_unify_merged`.
+ *
+ * Produces TEMP tables
+ *   `_unify_keys(kid, key_kind, key_value, placeholder, holders)`: `kid` = 2·(smallest holder rid) + (0
+ *     email | 1 phone), unique since a record has one email and one phone; `holders` = list of
+ *     2·rid + (1 when that record's source matches on this kind, else 0);
+ *   `_unify_merged(rid, cluster)`: records of merged (accepted, ≥2 records) clusters, cluster = smallest rid;
+ * and the run table `merge_refusals`. A record absent from `_unify_merged` is its own cluster (`cluster = rid`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
 import { connectedComponents, type ComponentStats } from './connected-components.js';
-import { placeholderSql, type PlaceholderRules } from './placeholders.js';
+import { placeholderByKindSql, type PlaceholderRules } from './placeholders.js';
 import { dropTempTables } from './temp-tables.js';
 
 export interface MatchStats {
@@ -30,55 +39,53 @@ export interface MatchStats {
   readonly refusedClusters: number;
 }
 
+/** Holders of a key that match on it, as rids: `unnest(holders)` filtered and decoded. */
+const MATCHING_HOLDERS = `SELECT kid, x // 2 AS rid FROM (SELECT kid, unnest(holders) AS x FROM _unify_keys WHERE matching >= 2) WHERE x % 2 = 1`;
+
 export async function matchRecords(connection: DuckDBConnection, rules: PlaceholderRules, maxClusterSize: number): Promise<MatchStats> {
-  const emailPlaceholder = placeholderSql(rules, 'email', 'email');
-  const phonePlaceholder = placeholderSql(rules, 'phone', 'phone');
+  const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _unify_records AS
-          SELECT row_number() OVER () AS rid,
-                 source, source_rank, record_id, row_no, email, phone,
-                 coalesce(email_match, FALSE) AS email_match,
-                 coalesce(phone_match, FALSE) AS phone_match,
-                 ${emailPlaceholder.sql} AS email_placeholder,
-                 ${phonePlaceholder.sql} AS phone_placeholder
-          FROM profile_records`,
-    params: { ...emailPlaceholder.params, ...phonePlaceholder.params },
+    sql: `CREATE OR REPLACE TEMP TABLE _unify_keys AS
+          SELECT kid, key_kind, key_value, ${placeholder.sql} AS placeholder, holders, matching
+          FROM (
+            SELECT key_kind, key_value, min(rid) * 2 + CAST(key_kind = 'phone' AS BIGINT) AS kid,
+                   list(rid * 2 + CAST(matches AS BIGINT)) AS holders,
+                   CAST(count(*) FILTER (WHERE matches) AS INTEGER) AS matching
+            FROM (
+              SELECT rowid AS rid, 'email' AS key_kind, email AS key_value, coalesce(email_match, FALSE) AS matches
+              FROM profile_records WHERE email IS NOT NULL
+              UNION ALL
+              SELECT rowid AS rid, 'phone' AS key_kind, phone AS key_value, coalesce(phone_match, FALSE) AS matches
+              FROM profile_records WHERE phone IS NOT NULL
+            )
+            GROUP BY key_kind, key_value
+          )`,
+    params: placeholder.params,
   });
 
-  // Keys that take part in matching: one row per (record, key kind).
-  await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _unify_match_keys AS
-          SELECT rid, 'email' AS key_kind, email AS key_value FROM _unify_records
-          WHERE email_match AND email IS NOT NULL AND NOT email_placeholder
-          UNION ALL
-          SELECT rid, 'phone' AS key_kind, phone AS key_value FROM _unify_records
-          WHERE phone_match AND phone IS NOT NULL AND NOT phone_placeholder`,
-  });
-  // A star per shared key: every holder linked to the smallest holder.
+  // A star per shared matching key: every matching holder linked to the smallest matching holder.
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _unify_edges AS
-          SELECT k.rid AS a, g.hub AS b
-          FROM _unify_match_keys k
-          JOIN (SELECT key_kind, key_value, min(rid) AS hub FROM _unify_match_keys
-                GROUP BY key_kind, key_value HAVING count(*) > 1) g
-            ON g.key_kind = k.key_kind AND g.key_value = k.key_value
-          WHERE k.rid <> g.hub`,
+          SELECT h.rid AS a, min(h.rid) OVER (PARTITION BY h.kid) AS b
+          FROM (${MATCHING_HOLDERS}) h JOIN _unify_keys k ON k.kid = h.kid
+          WHERE NOT k.placeholder`,
   });
   const components = await connectedComponents(connection, '_unify_edges');
 
   await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP TABLE _unify_clusters AS
-          SELECT rid, size > $max_cluster_size AS refused,
-                 CASE WHEN size > $max_cluster_size THEN rid ELSE component END AS cluster
-          FROM (
-            SELECT r.rid, coalesce(c.component, r.rid) AS component,
-                   count(*) OVER (PARTITION BY coalesce(c.component, r.rid)) AS size
-            FROM _unify_records r LEFT JOIN _cc_components c ON c.node = r.rid
-          )`,
+    sql: `CREATE OR REPLACE TEMP TABLE _unify_component_sizes AS
+          SELECT component, count(*) AS size FROM _cc_components GROUP BY component`,
+  });
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TEMP TABLE _unify_merged AS
+          SELECT c.node AS rid, c.component AS cluster
+          FROM _cc_components c JOIN _unify_component_sizes s ON s.component = c.component
+          WHERE s.size <= $max_cluster_size`,
     params: { max_cluster_size: maxClusterSize },
   });
   const refusedClusters = await queryNumber(connection, {
-    sql: `SELECT count(DISTINCT c.component) FROM _cc_components c JOIN _unify_clusters u ON u.rid = c.node WHERE u.refused`,
+    sql: 'SELECT count(*) FROM _unify_component_sizes WHERE size > $max_cluster_size',
+    params: { max_cluster_size: maxClusterSize },
   });
 
   await execute(connection, {
@@ -87,25 +94,26 @@ export async function matchRecords(connection: DuckDBConnection, rules: Placehol
                  CAST(customer_count AS INTEGER) AS customer_count
           FROM (
             SELECT k.key_kind, k.key_value, 'placeholder' AS reason, count(*) AS record_count,
-                   count(DISTINCT c.cluster) AS customer_count
-            FROM (
-              SELECT rid, 'email' AS key_kind, email AS key_value FROM _unify_records
-              WHERE email_match AND email IS NOT NULL AND email_placeholder
-              UNION ALL
-              SELECT rid, 'phone' AS key_kind, phone AS key_value FROM _unify_records
-              WHERE phone_match AND phone IS NOT NULL AND phone_placeholder
-            ) k JOIN _unify_clusters c ON c.rid = k.rid
-            GROUP BY k.key_kind, k.key_value HAVING count(*) >= 2
+                   count(DISTINCT coalesce(m.cluster, h.rid)) AS customer_count
+            FROM (${MATCHING_HOLDERS}) h
+            JOIN _unify_keys k ON k.kid = h.kid
+            LEFT JOIN _unify_merged m ON m.rid = h.rid
+            WHERE k.placeholder
+            GROUP BY k.key_kind, k.key_value
             UNION ALL
             SELECT k.key_kind, k.key_value, 'cluster too large' AS reason, count(*) AS record_count,
-                   count(DISTINCT c.cluster) AS customer_count
-            FROM _unify_match_keys k JOIN _unify_clusters c ON c.rid = k.rid
-            WHERE c.refused
+                   count(DISTINCT h.rid) AS customer_count
+            FROM (${MATCHING_HOLDERS}) h
+            JOIN _unify_keys k ON k.kid = h.kid
+            JOIN _cc_components c ON c.node = h.rid
+            JOIN _unify_component_sizes s ON s.component = c.component
+            WHERE NOT k.placeholder AND s.size > $max_cluster_size
             GROUP BY k.key_kind, k.key_value HAVING count(*) >= 2
           )
           ORDER BY reason, key_kind, key_value`,
+    params: { max_cluster_size: maxClusterSize },
   });
   const refusedKeys = await queryNumber(connection, { sql: 'SELECT count(*) FROM merge_refusals' });
-  await dropTempTables(connection, ['_unify_match_keys', '_unify_edges', '_cc_components']);
+  await dropTempTables(connection, ['_unify_edges', '_cc_components', '_unify_component_sizes']);
   return { components, refusedKeys, refusedClusters };
 }

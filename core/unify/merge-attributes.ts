@@ -15,6 +15,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { execute } from '../db/connection.js';
 import { allowedIdentifier } from '../sql/identifiers.js';
+import { placeholderSql, type PlaceholderRules } from './placeholders.js';
 
 /** Unified attribute names across all profile sources, in config order, deduplicated case-insensitively. */
 export function unifiedAttributeNames(config: Pick<LoadedConfig, 'sources'>): string[] {
@@ -28,35 +29,62 @@ export function unifiedAttributeNames(config: Pick<LoadedConfig, 'sources'>): st
   return [...names.values()];
 }
 
-const PRIORITY = '(r.source_rank, r.row_no)';
+/**
+ * Source priority of a member record as one HUGEINT: (source_rank, row_no) in lexicographic order, so
+ * `arg_min` takes its fast path (no struct sort keys). Exact for any INTEGER rank and BIGINT row_no.
+ */
+const PRIORITY = '(CAST(p.source_rank AS HUGEINT) * 18446744073709551616 + p.row_no)';
 
-export async function mergeCustomers(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
+/**
+ * Writes `customers` and `customer_keys`, and the TEMP table `_unify_key_clusters(kid, cluster)`: every
+ * distinct (key, cluster) pair, i.e. customer_keys on integer ids (used again to attach consent).
+ * Singleton clusters are written row by row; only merged clusters (`_unify_merged`) are aggregated.
+ */
+export async function mergeCustomers(connection: DuckDBConnection, config: LoadedConfig, rules: PlaceholderRules): Promise<void> {
   const attributes = unifiedAttributeNames(config);
-  const attributeColumns = attributes.map((name) => {
-    const column = allowedIdentifier(name, attributes);
-    return `arg_min(p.${column}, ${PRIORITY}) FILTER (WHERE p.${column} IS NOT NULL AND trim(p.${column}) <> '') AS ${column}`;
-  });
+  const columns = attributes.map((name) => `p.${allowedIdentifier(name, attributes)}`);
+  const names = attributes.map((name) => allowedIdentifier(name, attributes));
+  const nonEmpty = (column: string) => `${column} IS NOT NULL AND trim(${column}) <> ''`;
+  const emailPlaceholder = placeholderSql(rules, 'email', 'p.email');
+  const phonePlaceholder = placeholderSql(rules, 'phone', 'p.phone');
+  const single = [
+    `CASE WHEN p.email IS NOT NULL AND NOT ${emailPlaceholder.sql} THEN p.email END AS email`,
+    `CASE WHEN p.phone IS NOT NULL AND NOT ${phonePlaceholder.sql} THEN p.phone END AS phone`,
+    ...columns.map((column, index) => `CASE WHEN ${nonEmpty(column)} THEN ${column} END AS ${names[index]}`),
+  ];
+  const merged = [
+    `arg_min(p.email, ${PRIORITY}) FILTER (WHERE p.email IS NOT NULL AND NOT ${emailPlaceholder.sql}) AS email`,
+    `arg_min(p.phone, ${PRIORITY}) FILTER (WHERE p.phone IS NOT NULL AND NOT ${phonePlaceholder.sql}) AS phone`,
+    ...columns.map((column, index) => `arg_min(${column}, ${PRIORITY}) FILTER (WHERE ${nonEmpty(column)}) AS ${names[index]}`),
+  ];
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE customers AS
-          SELECT m.customer_id,
-                 arg_min(r.email, ${PRIORITY}) FILTER (WHERE r.email IS NOT NULL AND NOT r.email_placeholder) AS email,
-                 arg_min(r.phone, ${PRIORITY}) FILTER (WHERE r.phone IS NOT NULL AND NOT r.phone_placeholder) AS phone,
-                 ${attributeColumns.map((column) => `${column},`).join('\n                 ')}
-                 list_sort(list(r.source || ':' || r.record_id)) AS source_records,
-                 CAST(count(*) AS INTEGER) AS record_count
-          FROM _unify_records r
-          JOIN _unify_record_customer m ON m.rid = r.rid
-          JOIN profile_records p ON p.source = r.source AND p.record_id = r.record_id
-          GROUP BY m.customer_id`,
+          SELECT i.customer_id, c.email, c.phone, ${names.map((name) => `c.${name}, `).join('')}c.source_records, c.record_count
+          FROM (
+            SELECT p.rowid AS cluster, ${single.join(', ')},
+                   [p.source || ':' || p.record_id] AS source_records, CAST(1 AS INTEGER) AS record_count
+            FROM profile_records p
+            WHERE p.rowid NOT IN (SELECT rid FROM _unify_merged)
+            UNION ALL
+            SELECT m.cluster, ${merged.join(', ')},
+                   list_sort(list(p.source || ':' || p.record_id)) AS source_records, CAST(count(*) AS INTEGER) AS record_count
+            FROM profile_records p JOIN _unify_merged m ON m.rid = p.rowid
+            GROUP BY m.cluster
+          ) c
+          JOIN _unify_cluster_ids i ON i.cluster = c.cluster`,
+    params: { ...emailPlaceholder.params, ...phonePlaceholder.params },
+  });
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TEMP TABLE _unify_key_clusters AS
+          SELECT DISTINCT h.kid, coalesce(m.cluster, h.rid) AS cluster
+          FROM (SELECT kid, unnest(holders) // 2 AS rid FROM _unify_keys) h
+          LEFT JOIN _unify_merged m ON m.rid = h.rid`,
   });
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE customer_keys AS
-          SELECT DISTINCT m.customer_id, 'email' AS key_kind, r.email AS key_value, r.email_placeholder AS placeholder
-          FROM _unify_records r JOIN _unify_record_customer m ON m.rid = r.rid
-          WHERE r.email IS NOT NULL
-          UNION ALL
-          SELECT DISTINCT m.customer_id, 'phone' AS key_kind, r.phone AS key_value, r.phone_placeholder AS placeholder
-          FROM _unify_records r JOIN _unify_record_customer m ON m.rid = r.rid
-          WHERE r.phone IS NOT NULL`,
+          SELECT i.customer_id, k.key_kind, k.key_value, k.placeholder
+          FROM _unify_key_clusters kc
+          JOIN _unify_keys k ON k.kid = kc.kid
+          JOIN _unify_cluster_ids i ON i.cluster = kc.cluster`,
   });
 }
