@@ -12,7 +12,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,18 +61,6 @@ function parseOptions(argv: string[]): { options: Options; child?: { mode: strin
     return { options, child: { mode: values.child, config: values.config!, address: values.address ?? '', resultFile: values['result-file']! } };
   }
   return { options };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A fresh workspace for one variant: the dataset's data folder linked in, a config, nothing published. */
@@ -138,7 +125,7 @@ async function main(): Promise<void> {
     writeFileSync(child.resultFile, JSON.stringify(result));
     return;
   }
-  const { ensureDevServer } = await import('../client/dev-server.js');
+  const { ensureDevServer, freePort } = await import('../client/dev-server.js');
   mkdirSync(OUT_DIR, { recursive: true });
   const scaleTag = String(options.scale).replace('.', '_');
   const datasetDir = path.join(OUT_DIR, `data-s${scaleTag}`);

@@ -20,6 +20,19 @@ export function parseAddress(address: string): HostPort {
   return { host: match[1] ?? match[2]!, port: Number(match[3]) };
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago (for test and benchmark servers). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** True when something accepts TCP connections at the address. */
 export function isListening({ host, port }: HostPort, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

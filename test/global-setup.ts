@@ -3,27 +3,15 @@
  * installed by scripts/temporal-cli.ts), headless, on a free port, state in a temp folder.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureDevServer, type DevServer } from '../client/dev-server.js';
+import { ensureDevServer, freePort, type DevServer } from '../client/dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 let server: DevServer | undefined;

@@ -5,12 +5,11 @@
  * Skipped without /usr/bin/chromium (scripts/ensure-chromium.sh installs it; .ci/run runs that).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevServer, type DevServer } from '../../client/dev-server.js';
+import { ensureDevServer, freePort, type DevServer } from '../../client/dev-server.js';
 import { refreshNow, waitForRefresh } from '../../client/refresh-now.js';
 import { upsertSchedule } from '../../client/schedule.js';
 import type { RefreshResult } from '../../workflows/refresh-types.js';
@@ -25,17 +24,6 @@ const hasChromium = existsSync(CHROMIUM);
 async function allText(page: Page): Promise<string> {
   const texts = await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')));
   return texts.join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 describe.skipIf(!hasChromium)('Temporal Web UI in chromium', () => {
