@@ -76,14 +76,16 @@ describe.skipIf(!hasChromium)('Temporal Web UI in chromium', () => {
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'web-ui-workflow.png'), fullPage: true });
 
     await page.getByText('User Metadata', { exact: true }).first().click();
+    // Summary, details and current details render one by one (markdown iframes): wait for all three.
     await expect.poll(async () => allText(page), { timeout: 15_000 }).toContain('consent refresh (consent.config.yaml)');
+    await expect.poll(async () => allText(page), { timeout: 15_000 }).toMatch(/import 2 sources, unify, 2 segments, 2 exports, publish/);
+    await expect.poll(async () => allText(page), { timeout: 15_000 }).toContain(`published — run ${result.runId}`);
     const metadata = await allText(page);
-    expect(metadata).toMatch(/import 2 sources, unify, 2 segments, 2 exports, publish/);
-    expect(metadata).toContain(`published — run ${result.runId}`);
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'web-ui-metadata.png'), fullPage: true });
 
     await page.getByText('Memo', { exact: true }).first().click();
     await expect.poll(async () => allText(page), { timeout: 15_000 }).toMatch(/"customers":\s*2/);
+    await expect.poll(async () => allText(page), { timeout: 15_000 }).toMatch(/"newsletter-file":\s*1/);
     const memo = await allText(page);
     expect(memo).toMatch(/"customers":\s*2/);
     expect(memo).toMatch(/"stage":\s*"published"/);
