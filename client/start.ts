@@ -63,7 +63,8 @@ async function main(): Promise<number> {
     }
     const ui = server.uiUrl ?? `(the Web UI of your Temporal server)`;
     console.log(`Web UI: ${ui}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(started.workflowId)}`);
-    console.log(`Warehouse: ${path.relative(process.cwd(), config.warehouse) || '.'}`);
+    const relative = path.relative(process.cwd(), config.warehouse);
+    console.log(`Warehouse: ${relative === '' ? '.' : relative.startsWith('..') ? config.warehouse : relative}`);
     if (values.once) {
       if (server.started) console.log(`The Temporal dev server keeps running in the background (state in ${layout.temporalDir}); stop it with: npm run consent -- server stop`);
       return code;
