@@ -169,7 +169,7 @@ export async function runLatency(configFile: string, address: string, runs = 3):
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       runsMs.push(Math.round(performance.now() - started));
-      await waitForRefresh(client, refresh.workflowId, () => undefined, 1000);
+      await waitForRefresh(client, refresh, () => undefined, 1000);
     }
     await client.schedule.getHandle(config.schedule.id).delete().catch(() => undefined);
     return { via, runsMs, peakRssBytes: peakRss() };

@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     const started = await refreshNow(client, config);
     log(`refresh started: workflow ${started.workflowId}`);
     try {
-      const result = await waitForRefresh(client, started.workflowId, createProgressPrinter());
+      const result = await waitForRefresh(client, started, createProgressPrinter());
       console.log(formatSummary(result));
       if ((result.deliveries ?? []).some((d) => d.failedBatches > 0)) code = EXIT_FAILURE;
     } catch (error) {

@@ -11,11 +11,15 @@ export const runRefreshCommand: CommandHandler = async ({ config: configPath, wa
   const config = loadConfigFrom(configPath);
   const { client, connection } = await connectClient(config);
   try {
-    const started = await refreshNow(client, config);
-    console.error(`refresh started: workflow ${started.workflowId}`);
+    const started = await refreshNow(client, config, { waitForStart: wait });
+    console.error(
+      started.queued
+        ? `a refresh is running (workflow ${started.workflowId}); one follow-up refresh is queued to start when it ends`
+        : `refresh started: workflow ${started.workflowId}`,
+    );
     if (!wait) return EXIT_OK;
     try {
-      const result = await waitForRefresh(client, started.workflowId, createProgressPrinter());
+      const result = await waitForRefresh(client, started, createProgressPrinter());
       console.log(json ? JSON.stringify(result, null, 2) : formatSummary(result));
       const failedBatches = (result.deliveries ?? []).reduce((sum, d) => sum + d.failedBatches, 0);
       if (failedBatches > 0) {

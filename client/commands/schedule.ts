@@ -1,4 +1,4 @@
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfigFrom } from '../config-path.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { upsertSchedule } from '../schedule.js';
@@ -48,7 +48,7 @@ export const runScheduleCommand: CommandHandler = async ({ positionals, config: 
         console.log(`schedule ${config.schedule.id} unpaused`);
         break;
       case 'trigger':
-        await handle.trigger();
+        await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
         console.log(`schedule ${config.schedule.id} triggered`);
         break;
       case 'delete':

@@ -45,7 +45,7 @@ export async function publishRun(context: PublishContext, runId: string, previou
   if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
   await faultPoint('publish.after-current');
   const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
-  const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: runId });
+  const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: runId, activeRunIds: runDatabases.openRunIds() });
   await faultPoint('publish.after');
   // The HTML run report (reports/<runId>.html, latest.html): a failure is logged, never fails the publish.
   await writeRunReport(layout, runId).catch((error: unknown) => console.warn(`run report for ${runId} not written: ${error instanceof Error ? error.message : String(error)}`));

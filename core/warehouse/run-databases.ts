@@ -85,6 +85,11 @@ export class RunDatabases {
     }
   }
 
+  /** The runs this process is writing right now (opened and not yet closed). */
+  openRunIds(): string[] {
+    return [...this.open.keys()];
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all([...this.open.keys()].map((runId) => this.close(runId)));
   }

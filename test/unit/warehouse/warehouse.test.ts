@@ -49,7 +49,7 @@ describe('warehouse', () => {
     make('run-failed', false, 35);
     make('run-4', true, 20);
     make('run-5', false, 10); // still being built
-    const result = pruneRuns(layout, { keep: 2, currentRunId: 'run-4', activeRunId: 'run-5' });
+    const result = pruneRuns(layout, { keep: 2, currentRunId: 'run-4', activeRunIds: ['run-5'] });
     expect(result.deletedRuns).toEqual(['run-1', 'run-2', 'run-failed']);
     expect(readdirSync(layout.runsDir).sort()).toEqual(['run-3.duckdb', 'run-3.summary.json', 'run-4.duckdb', 'run-4.summary.json', 'run-5.duckdb']);
   });
