@@ -1,16 +1,20 @@
 /**
- * Consent dates as SQL: ISO-8601 dates and timestamps (optional `T`, fractional seconds and a `Z` / `±hh`,
- * `±hhmm`, `±hh:mm` offset, converted to UTC; no offset means UTC), else the source's `dateFormat`
- * (strptime). The result is a TIMESTAMP in UTC, or NULL when the text cannot be read as a date.
- * Parsing never depends on the session's TimeZone setting.
+ * Consent dates as SQL: ISO-8601 dates and timestamps, read leniently where that stays unambiguous —
+ * year first always: `2024-03-01`, `2024-3-1`, `20240301`; an optional time after `T` or a space
+ * (`10:00`, `9:05:30.25`); an optional zone `Z`, `±hh`, `±hhmm`, `±hh:mm`, `UTC` or `GMT`, converted to UTC
+ * (no zone means UTC) — else the source's `dateFormat` (strptime). Day-first or month-first text such as
+ * `01/03/2024` is never guessed. The result is a TIMESTAMP in UTC, or NULL when the text cannot be read
+ * as a date (an impossible date such as 2024-02-30 included). Parsing never depends on the session's TimeZone.
  */
 import type { ParamBag } from './sql-params.js';
 
-const ISO_PATTERN = `'^(\\d{4}-\\d{2}-\\d{2})(?:[Tt ](\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?)\\s*([Zz]|[+-]\\d{2}(?::?\\d{2})?)?)?$'`;
+const ISO_PATTERN =
+  `'^(\\d{4})(?:-(\\d{1,2})-(\\d{1,2})|(\\d{2})(\\d{2}))` +
+  `(?:[Tt ]\\s*(\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?))?\\s*([Zz]|[+-]\\d{2}(?::?\\d{2})?|(?i:utc|gmt))?$'`;
 
-/** SQL: the ISO-8601 parts of `text` as a struct {d, tm, o} ('' where absent; d = '' when not ISO). */
+/** SQL: the ISO-8601 parts of `text` as a struct {y, m, d, bm, bd, tm, o} ('' where absent; y = '' when not ISO). */
 export function isoPartsSql(text: string): string {
-  return `regexp_extract(${text}, ${ISO_PATTERN}, ['d', 'tm', 'o'])`;
+  return `regexp_extract(${text}, ${ISO_PATTERN}, ['y', 'm', 'd', 'bm', 'bd', 'tm', 'o'])`;
 }
 
 /**
@@ -20,12 +24,14 @@ export function isoPartsSql(text: string): string {
 export function consentDateSql(text: string, parts: string, params: ParamBag, dateFormat?: string): string {
   const offset = `regexp_replace(${parts}.o, '[^0-9]', '', 'g')`;
   const offsetMinutes =
-    `(CASE WHEN ${parts}.o IN ('', 'Z', 'z') THEN 0 ` +
+    `(CASE WHEN upper(${parts}.o) IN ('', 'Z', 'UTC', 'GMT') THEN 0 ` +
     `ELSE (CASE WHEN left(${parts}.o, 1) = '-' THEN -1 ELSE 1 END) * ` +
     `(CAST(substr(${offset}, 1, 2) AS INTEGER) * 60 + CAST(coalesce(nullif(substr(${offset}, 3, 2), ''), '0') AS INTEGER)) END)`;
+  const day =
+    `${parts}.y || '-' || lpad(coalesce(nullif(${parts}.m, ''), ${parts}.bm), 2, '0') || '-' || lpad(coalesce(nullif(${parts}.d, ''), ${parts}.bd), 2, '0')`;
   const iso =
-    `(CASE WHEN ${parts}.d <> '' THEN ` +
-    `try_cast(${parts}.d || ' ' || coalesce(nullif(${parts}.tm, ''), '00:00:00') AS TIMESTAMP) - to_minutes(${offsetMinutes}) END)`;
+    `(CASE WHEN ${parts}.y <> '' THEN ` +
+    `try_cast(${day} || ' ' || coalesce(nullif(${parts}.tm, ''), '00:00:00') AS TIMESTAMP) - to_minutes(${offsetMinutes}) END)`;
   if (dateFormat === undefined) return `(CASE WHEN ${text} IS NULL THEN NULL ELSE ${iso} END)`;
   const format = params.text(dateFormat);
   // A format with a zone (%z, %Z) gives TIMESTAMPTZ: convert to UTC explicitly.

@@ -118,7 +118,7 @@ describe('row checks', () => {
 });
 
 describe('dates', () => {
-  test('ISO-8601 dates and timestamps, offsets converted to UTC, regardless of the session time zone', async () => {
+  test('ISO-8601 dates and timestamps (year first, leniently padded), offsets converted to UTC, regardless of the session time zone', async () => {
     await execute(db.connection, { sql: "SET TimeZone = 'America/New_York'" });
     const dates = [
       '2024-03-01',
@@ -130,6 +130,12 @@ describe('dates', () => {
       '2024-03-01T10:00+0530',
       '2024-03-01T23:00:00-08',
       ' 2024-03-01 ',
+      '2024-3-1',
+      '20240301',
+      '2024-03-01 9:05',
+      '2024-03-01 10:00:00 UTC',
+      '2024-03-01T10:00:00gmt',
+      '20240301T10:00+01:00',
     ];
     await importConsent(dates.map((date, i) => `c${i + 1},a@example.org,Newsletter,yes,${date}`));
     const parsed = await db.rows<{ d: string }>("SELECT CAST(consent_date AS VARCHAR) AS d FROM consent_records WHERE source = 'consent' ORDER BY row_no");
@@ -143,12 +149,18 @@ describe('dates', () => {
       '2024-03-01 04:30:00',
       '2024-03-02 07:00:00',
       '2024-03-01 00:00:00',
+      '2024-03-01 00:00:00',
+      '2024-03-01 00:00:00',
+      '2024-03-01 09:05:00',
+      '2024-03-01 10:00:00',
+      '2024-03-01 10:00:00',
+      '2024-03-01 09:00:00',
     ]);
     expect(await db.rows("SELECT typeof(consent_date) AS t FROM consent_records LIMIT 1")).toEqual([{ t: 'TIMESTAMP' }]);
   });
 
   test('unparseable dates are rejected', async () => {
-    const bad = ['2024-3-1', '2024-02-30', '20240301', 'March 1st', '2024-03-01T25:00', '01/03/2024', '2024-03-01T10:00:00 CET'];
+    const bad = ['2024-02-30', '2024-13-01', '2024031', '2024-031', '202403011', 'March 1st', '2024-03-01T25:00', '01/03/2024', '2024-03-01T10:00:00 CET', '1712000000', '2024-03-01T10'];
     const result = await importConsent(bad.map((date, i) => `c${i + 1},a@example.org,Newsletter,yes,${date}`));
     expect((await rejectTuples(db)).filter(([source]) => source === 'consent')).toEqual(bad.map((_, i) => ['consent', i + 1, 'consent_date', 'invalid date']));
     expect(result).toMatchObject({ rowsAccepted: 0, rowsRejected: bad.length });
