@@ -11,7 +11,7 @@ import type { SourceConfig } from '../config/schema.js';
 import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { SourceError } from '../errors.js';
 import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
-import { readFirstCsvRecord, type CsvDialect } from './csv-header.js';
+import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
 import { matchColumn } from './resolve-columns.js';
 import { mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
@@ -78,10 +78,31 @@ function csvDialect(source: SourceConfig): CsvDialect {
   return { delimiter: source.csv?.delimiter ?? ',', quote, escape: source.csv?.escape ?? quote };
 }
 
+/** Delimiters tried, in order, when the config names none and a comma header lacks a mapped column. */
+const OTHER_DELIMITERS = [';', '\t', '|'];
+
+/**
+ * The dialect to read with. Without `csv.delimiter`, a header that does not hold every mapped column
+ * when split on commas is tried with `;`, tab and `|` (spreadsheet exports in many locales use `;`): the
+ * first that holds them all is used. The choice rests on the header alone, so it is the same every run;
+ * an explicit delimiter is never second-guessed.
+ */
+async function chooseDialect(source: SourceConfig, header: boolean, wanted: readonly string[]): Promise<{ dialect: CsvDialect; first: FirstRecord }> {
+  const configured = csvDialect(source);
+  const first = await readFirstCsvRecord(source.path, configured, HEADER_MAX_MB * 1024 * 1024);
+  const holdsAll = (record: FirstRecord) => record.kind === 'record' && wanted.every((column) => matchColumn(column, record.fields).kind === 'found');
+  if (source.csv?.delimiter !== undefined || !header || first.kind !== 'record' || holdsAll(first)) return { dialect: configured, first };
+  for (const delimiter of OTHER_DELIMITERS) {
+    const dialect = { ...configured, delimiter };
+    const candidate = await readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024);
+    if (holdsAll(candidate)) return { dialect, first: candidate };
+  }
+  return { dialect: configured, first };
+}
+
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
-  const dialect = csvDialect(source);
   const header = source.csv?.header ?? true;
-  const first = await readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024);
+  const { dialect, first } = await chooseDialect(source, header, wanted);
   if (first.kind === 'invalid utf-8') {
     throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is not valid UTF-8 (the file must be UTF-8)`);
   }

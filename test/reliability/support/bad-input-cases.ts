@@ -169,7 +169,8 @@ function commonCases(target: Target): BadInputCase[] {
     csv('only a UTF-8 BOM', (f) => writeFileSync(f, Buffer.from([0xef, 0xbb, 0xbf])), { error: 'header row is blank' }),
     csv('CRLF line endings', (f) => writeFileSync(f, csvText(header(target), [...goodRows(target), sentinelRow(target, 1)], '\r\n')), { accepted: n + 1, rejects: {} }),
     csv('mixed delimiters (one row uses ;)', (f) => writeFileSync(f, good + sentinelRow(target, 1).join(';') + '\n'), { accepted: n, rejects: { 'malformed row': 1 } }),
-    csv('semicolon file read with the default comma delimiter', (f) => writeFileSync(f, [header(target), ...goodRows(target)].map((row) => row.join(';')).join('\n') + '\n'), { error: 'is csv.delimiter right?' }),
+    csv('semicolon file without csv.delimiter (detected from the header)', (f) => writeFileSync(f, [header(target), ...goodRows(target)].map((row) => row.join(';')).join('\n') + '\n'), { accepted: n, rejects: {} }),
+    csv('pipe-separated file (detected from the header)', (f) => writeFileSync(f, [header(target), ...goodRows(target)].map((row) => row.join('|')).join('\n') + '\n'), { accepted: n, rejects: {} }),
     csv('an unclosed quote in the middle of the file', (f) => writeFileSync(f, csvText(header(target), [goodRows(target)[0]!, [`"${SENTINEL}`, ...sentinelRow(target, 1).slice(1)], ...goodRows(target).slice(1)])), { accepted: 1, rejects: { 'malformed row': 1 } }),
     csv('NUL bytes inside values', (f) => writeFileSync(f, good + sentinelRow(target, 1).map((value) => `${value}\u0000${SENTINEL}`).join(',') + '\n'), target === 'crm' ? { accepted: n + 1, rejects: {} } : { accepted: n, rejects: { 'invalid consent value': 1, 'invalid date': 1, 'undeclared purpose': 1 } }),
     csv('UTF-16 LE with BOM', (f) => writeFileSync(f, Buffer.from('\ufeff' + csvText(header(target), [...goodRows(target), sentinelRow(target, 1)]), 'utf16le')), { error: 'not valid UTF-8' }),
@@ -194,7 +195,7 @@ function commonCases(target: Target): BadInputCase[] {
           ...goodObjects(target),
           target === 'crm'
             ? { contact_id: 12345, email: `${SENTINEL}@example.com`, phone: 5550199, first_name: true, country: { nested: SENTINEL } }
-            : { consent_id: 98765, email: `${SENTINEL}@example.com`, consent_option: 'Newsletter', consent_value: true, consent_date: 20240101 },
+            : { consent_id: 98765, email: `${SENTINEL}@example.com`, consent_option: 'Newsletter', consent_value: true, consent_date: 1712000000 },
           target === 'crm'
             ? { contact_id: 12346, email: null, phone: null, first_name: [SENTINEL], country: false }
             : { consent_id: 98766, email: `${SENTINEL}2@example.com`, consent_option: 42, consent_value: 1, consent_date: null },

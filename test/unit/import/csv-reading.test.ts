@@ -69,17 +69,30 @@ describe('file-level failures', () => {
     expect(error.column).toBe('phone');
   });
 
-  test('a wrong delimiter shows up as a single-column header', async () => {
+  test('without csv.delimiter, a ; | or tab header holding every mapped column picks that delimiter', async () => {
+    for (const delimiter of [';', '\t', '|']) {
+      const rows = [['contact_id', 'email', 'phone', 'first_name', 'country'], ['1', 'a@example.org', '', 'Ann, Jr.', 'GB']];
+      const file = ws.write('crm.csv', rows.map((row) => row.join(delimiter)).join('\n') + '\n');
+      await importAll(db, ws.config([crmSource(file)]));
+      expect(await profileRecords(db, 'record_id, email, first_name, country')).toEqual([
+        { record_id: '1', email: 'a@example.org', first_name: 'Ann, Jr.', country: 'GB' },
+      ]);
+    }
+  });
+
+  test('a wrong delimiter shows up as a single-column header; an explicit delimiter is never second-guessed', async () => {
     const file = ws.write('crm.csv', 'contact_id;email;phone;first_name;country\n1;a@example.org;;Ann;GB\n');
-    const error = await importError(ws.config([crmSource(file)]));
+    const error = await importError(ws.config([crmSource(file, { csv: { delimiter: '|' } })]));
     expect(error.message).toBe(
       `source "crm" (${file}) column "contact_id": mapped column not found (the header has a single column: is csv.delimiter right?)`,
     );
-    // With the right delimiter the same file reads.
-    await importAll(db, ws.config([crmSource(file, { csv: { delimiter: ';' } })]));
-    expect(await profileRecords(db, 'record_id, email, first_name, country')).toEqual([
-      { record_id: '1', email: 'a@example.org', first_name: 'Ann', country: 'GB' },
-    ]);
+    // With the right delimiter, or none, the same file reads.
+    for (const csv of [{ delimiter: ';' }, {}]) {
+      await importAll(db, ws.config([crmSource(file, { csv })]));
+      expect(await profileRecords(db, 'record_id, email, first_name, country')).toEqual([
+        { record_id: '1', email: 'a@example.org', first_name: 'Ann', country: 'GB' },
+      ]);
+    }
   });
 
   test('several columns matching case-insensitively is an error, never a guess', async () => {
