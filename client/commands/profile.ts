@@ -1,24 +1,29 @@
 import { queryRows } from '../../core/db/connection.js';
 import { lastDeliveries } from '../../core/exports/index.js';
+import { normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
 import { warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { withCurrentRun } from '../current-run-reader.js';
 import { EXIT_FAILURE, EXIT_OK, CliError, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandHandler } from '../cli.js';
 
-/** The look-up key: an email (NFC, trimmed, lower-cased) when it has an @, otherwise a phone (digits only). */
-export function lookupKey(raw: string): { kind: 'email' | 'phone'; value: string } | undefined {
+/**
+ * The look-up key: an email (NFC, trimmed, lower-cased) when it has an @, otherwise a phone normalised as
+ * the sources' phones are (digits only, or with `matching.phoneCountryCode`, the national number's country code).
+ */
+export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'email' | 'phone'; value: string } | undefined {
   const trimmed = raw.normalize('NFC').trim();
   if (trimmed.includes('@')) return trimmed ? { kind: 'email', value: trimmed.toLowerCase() } : undefined;
-  const digits = trimmed.replace(/[^0-9]/g, '');
-  return digits ? { kind: 'phone', value: digits } : undefined;
+  const phone = normalisePhoneValue(trimmed, numbering);
+  return phone ? { kind: 'phone', value: phone } : undefined;
 }
 
 /** `consent profile <email|phone>`: the unified profile, its source records and effective consent with lineage. */
 export const runProfileCommand: CommandHandler = async ({ positionals, config: configPath, json }) => {
-  const key = positionals[0] ? lookupKey(positionals[0]) : undefined;
-  if (!key) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
+  if (!positionals[0]) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
   const config = loadConfigFrom(configPath);
+  const key = lookupKey(positionals[0], phoneNumberingOf(config.matching));
+  if (!key) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
   const found = await withCurrentRun(config, async (connection, current) => {
     let ids = await queryRows<{ customer_id: string }>(connection, {
       sql: 'SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = $kind AND key_value = $value ORDER BY customer_id',

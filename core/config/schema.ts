@@ -160,6 +160,14 @@ export const matchingSchema = z
     replaceDefaults: z.boolean().default(false),
     /** A cluster of more profile records than this is not merged but reported. */
     maxClusterSize: z.number().int().min(2).default(50),
+    /**
+     * Phones written without `+` or `00` are national numbers of this country (calling code, e.g. "44"):
+     * the trunk prefix is dropped and the code put in front, so +44 20 7946 0958 and 020 7946 0958 match.
+     * Unset: digits only (design §3).
+     */
+    phoneCountryCode: z.string().regex(/^[1-9]\d{0,2}$/, 'a country calling code: 1 to 3 digits, e.g. "44" or "1"').optional(),
+    /** The national trunk prefix dropped before the country code (default "1" for country code 1, else "0"; "" for none). */
+    phoneTrunkPrefix: z.string().regex(/^\d{0,2}$/, 'up to 2 digits, or "" for none').optional(),
   })
   .default({
     placeholderEmails: [],

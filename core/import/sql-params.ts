@@ -3,7 +3,9 @@
  * SQL text only ever holds placeholders, generated identifiers and our own constants.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import type { LoadedConfig } from '../config/load.js';
 import type { SqlStatement } from '../db/connection.js';
+import { phoneNumberingOf, type PhoneNumbering } from '../sql/normalise.js';
 
 export class ParamBag {
   private readonly values: Record<string, DuckDBValue> = {};
@@ -24,4 +26,10 @@ export class ParamBag {
   statement(sql: string): SqlStatement {
     return Object.freeze({ sql, params: Object.freeze({ ...this.values }) });
   }
+}
+
+/** The config's phone numbering with its values bound in `params` (for normalisePhoneSql), or undefined. */
+export function bindPhoneNumbering(params: ParamBag, config: Pick<LoadedConfig, 'matching'>): PhoneNumbering | undefined {
+  const numbering = phoneNumberingOf(config.matching);
+  return numbering && { countryCode: params.text(numbering.countryCode), trunkPrefix: params.text(numbering.trunkPrefix) };
 }

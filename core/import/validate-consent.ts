@@ -16,7 +16,7 @@ import { execute } from '../db/connection.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
 import { consentDateSql, isoPartsSql } from './dates.js';
 import { rejectSelectSql } from './reject-rows.js';
-import { ParamBag } from './sql-params.js';
+import { bindPhoneNumbering, ParamBag } from './sql-params.js';
 import { sourceTable } from './tables.js';
 
 export async function validateConsent(
@@ -54,7 +54,7 @@ export async function validateConsent(
   } else {
     purposeSql = checkParams.text(findPurpose(config, source.purpose!) ?? source.purpose!);
   }
-  const keyValue = keyKind === 'email' ? normaliseEmailSql(column(keyColumn)) : normalisePhoneSql(column(keyColumn));
+  const keyValue = keyKind === 'email' ? normaliseEmailSql(column(keyColumn)) : normalisePhoneSql(column(keyColumn), bindPhoneNumbering(checkParams, config));
   const dateText = source.date === undefined ? 'CAST(NULL AS VARCHAR)' : blankToNull(column(source.date));
   const dateIso = source.date === undefined ? 'NULL' : isoPartsSql('date_text');
   const parsedDate = source.date === undefined ? 'CAST(NULL AS TIMESTAMP)' : consentDateSql('date_text', 'date_iso', checkParams, source.dateFormat);

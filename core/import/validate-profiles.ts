@@ -19,7 +19,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
 import { consentDateSql, isoPartsSql } from './dates.js';
 import { CONSENT_RECORD_COLUMNS, rejectSelectSql } from './reject-rows.js';
-import { ParamBag } from './sql-params.js';
+import { bindPhoneNumbering, ParamBag } from './sql-params.js';
 import { sourceTable } from './tables.js';
 
 export async function validateProfiles(
@@ -71,7 +71,7 @@ export async function validateProfiles(
   const key = (kind: 'email' | 'phone') => {
     const mapped = source.keys[kind];
     if (mapped === undefined) return `CAST(NULL AS VARCHAR)`;
-    return kind === 'email' ? normaliseEmailSql(column(mapped)) : normalisePhoneSql(column(mapped));
+    return kind === 'email' ? normaliseEmailSql(column(mapped)) : normalisePhoneSql(column(mapped), bindPhoneNumbering(profileParams, config));
   };
   const attributes = Object.entries(source.attributes).map(
     ([attribute, mapped]) => `${blankToNull(column(mapped))} AS ${quoteIdentifier(attribute)}`,

@@ -18,6 +18,7 @@ import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node
 import type { LoadedConfig } from '../config/load.js';
 import { DEFAULT_PLACEHOLDERS } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../sql/normalise.js';
 
 export type KeyKind = 'email' | 'phone';
 
@@ -41,8 +42,9 @@ const REPEATED_DIGIT_RE2 = '^(?:0{2,}|1{2,}|2{2,}|3{2,}|4{2,}|5{2,}|6{2,}|7{2,}|
 const EDGE_WHITESPACE = /^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufeff\u200b-\u200d\u2060]+$/g;
 
 /** JavaScript mirror of normaliseEmailSql / normalisePhoneSql for configured exact values. */
-export function normaliseKeyValue(kind: KeyKind, value: string): string | undefined {
-  const normalised = kind === 'email' ? value.normalize('NFC').replace(EDGE_WHITESPACE, '').toLowerCase() : value.replace(/[^0-9]/g, '');
+export function normaliseKeyValue(kind: KeyKind, value: string, numbering?: PhoneNumbering): string | undefined {
+  if (kind === 'phone') return normalisePhoneValue(value, numbering);
+  const normalised = value.normalize('NFC').replace(EDGE_WHITESPACE, '').toLowerCase();
   return normalised === '' ? undefined : normalised;
 }
 
@@ -69,7 +71,7 @@ function exactValues(config: LoadedConfig, kind: KeyKind): string[] {
   const defaults = matching.replaceDefaults ? [] : kind === 'email' ? DEFAULT_PLACEHOLDERS.emails : DEFAULT_PLACEHOLDERS.phones;
   const values = new Set<string>();
   for (const value of [...defaults, ...configured]) {
-    const normalised = normaliseKeyValue(kind, value);
+    const normalised = normaliseKeyValue(kind, value, phoneNumberingOf(matching));
     if (normalised !== undefined) values.add(normalised);
   }
   return [...values].sort();
