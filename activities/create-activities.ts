@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { LoadedConfig } from '../core/config/load.js';
 import { faultPoint } from '../core/fault-points.js';
 import { runExport, type DeliveryResult, type ExportResult } from '../core/exports/index.js';
@@ -41,8 +42,10 @@ export interface ActivityDeps {
   readonly config: LoadedConfig;
   readonly layout: WarehouseLayout;
   readonly runDatabases: RunDatabases;
-  /** The task queue this worker host listens on for run-local activities. */
+  /** The task queue this worker listens on for run-local activities (its warehouse's queue). */
   readonly hostTaskQueue: string;
+  /** The warehouse this worker writes (core/warehouse/warehouse-id.ts); undefined in bare activity tests. */
+  readonly warehouseId?: string;
   /** Whether the refresh search attributes are registered on the server. */
   readonly searchAttributes: boolean;
   readonly clock: () => Date;
@@ -65,6 +68,14 @@ export function createActivities(deps: ActivityDeps) {
     /** Checks the config compiles, picks this host for the run and names the previous published run. */
     planRefresh: withFailures(async (raw: PlanInput): Promise<RefreshPlan> => {
       const input = planInputSchema.parse(raw);
+      if (input.warehouseId !== undefined && deps.warehouseId !== undefined && input.warehouseId !== deps.warehouseId) {
+        // Only reachable when a run is routed by hand to the wrong queue: never plan another warehouse's run.
+        throw ApplicationFailure.create({
+          type: 'InvalidActivityInput',
+          message: `run ${input.runId} is for warehouse ${input.warehouseId}; this worker writes ${deps.warehouseId}`,
+          nonRetryable: true,
+        });
+      }
       config.segments.forEach((_, index) => compileSegment(config, index));
       const current = readCurrentRun(layout);
       const previousRunId = current && existsSync(layout.runDatabase(current.runId)) ? current.runId : null;

@@ -111,12 +111,12 @@ async function stageTimesFromHistory(handle: WorkflowHandle): Promise<{ stageMs:
   return { stageMs, workflowMs: last - first };
 }
 
-async function withWorkers<T>(config: LoadedConfig, hostId: string, work: (client: Client) => Promise<T>): Promise<T> {
+async function withWorkers<T>(config: LoadedConfig, work: (client: Client) => Promise<T>): Promise<T> {
   installRuntime();
   const { client, connection } = await connectClient(config);
   const searchAttributes = await ensureSearchAttributes(connection, config.temporal.namespace);
   const workerConnection = await connectWorker(config);
-  const workers = await createRefreshWorkers({ config, connection: workerConnection, searchAttributes, hostId });
+  const workers = await createRefreshWorkers({ config, connection: workerConnection, searchAttributes });
   const running = workers.run();
   try {
     return await work(client);
@@ -131,7 +131,7 @@ async function withWorkers<T>(config: LoadedConfig, hostId: string, work: (clien
 export async function runTemporal(configFile: string, address: string): Promise<VariantResult> {
   const config = withAddress(loadConfig(configFile), address);
   freshWarehouse(config);
-  return withWorkers(config, 'bench', async (client) => {
+  return withWorkers(config, async (client) => {
     const started = performance.now();
     const { workflowId } = await refreshNow(client, config);
     const result = await waitForRefresh(client, workflowId, () => undefined, 250);
@@ -154,7 +154,7 @@ export async function runLatency(configFile: string, address: string, runs = 3):
   const config = withAddress(loadConfig(configFile), address);
   freshWarehouse(config);
   const manifests = config.exports.map((exportConfig) => exportPaths(exportConfig.path, exportConfig.name, 'latency', exportConfig.format).latestManifest);
-  return withWorkers(config, 'bench-latency', async (client) => {
+  return withWorkers(config, async (client) => {
     await upsertSchedule(client, { ...config, schedule: { ...config.schedule, paused: false } });
     const runsMs: number[] = [];
     let via: 'schedule' | 'workflow' = 'schedule';

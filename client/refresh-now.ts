@@ -6,6 +6,7 @@
  */
 import { ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type ScheduleHandle, type WorkflowHandle } from '@temporalio/client';
 import type { LoadedConfig } from '../core/config/load.js';
+import { warehouseId } from '../core/warehouse/index.js';
 import type { RefreshInput, RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
 import { REFRESH_WORKFLOW_TYPE, scheduleExists } from './schedule.js';
 
@@ -59,7 +60,7 @@ export async function refreshNow(client: Client, config: LoadedConfig, options: 
     await client.workflow.getHandle(started.workflowId, started.runId).signal('markManual').catch(() => undefined);
     return { ...started, via: 'schedule' };
   }
-  const input: RefreshInput = { trigger: 'manual' };
+  const input: RefreshInput = { trigger: 'manual', warehouseId: warehouseId(config.warehouse) };
   const handle = await client.workflow.start(REFRESH_WORKFLOW_TYPE, {
     workflowId: `${scheduleId}-manual`,
     taskQueue: config.temporal.taskQueue,

@@ -4,13 +4,14 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import type { LoadedConfig } from '../core/config/load.js';
+import { warehouseId } from '../core/warehouse/index.js';
 import type { RefreshInput } from '../workflows/refresh-types.js';
 
 export const REFRESH_WORKFLOW_TYPE = 'RefreshWorkflow';
 
 export function scheduleOptions(config: LoadedConfig): ScheduleOptions {
   const { schedule, temporal } = config;
-  const input: RefreshInput = { trigger: 'schedule' };
+  const input: RefreshInput = { trigger: 'schedule', warehouseId: warehouseId(config.warehouse) };
   return {
     scheduleId: schedule.id,
     spec: {

@@ -1,14 +1,16 @@
 /**
- * Builds the refresh workers: one on the shared task queue (workflows + planning) and one on this host's
- * own queue for the activities that touch run database files (worker-specific task queue pattern).
+ * Builds the refresh workers: one on the shared task queue (workflows, and planning for runs started
+ * without a warehouse id) and one on the warehouse's own queue, `<taskQueue>@<warehouseId>`, for every
+ * activity that touches its run database files (worker-specific task queue pattern). The warehouse lock
+ * makes this worker the only one on that queue, so the queue is in effect this host's; it is stable across
+ * restarts, so a run interrupted by a crash resumes on the next worker for the same warehouse.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { LoadedConfig } from '../core/config/load.js';
-import { acquireWarehouseLock, RunDatabases, warehouseLayout } from '../core/warehouse/index.js';
+import { acquireWarehouseLock, RunDatabases, warehouseId, warehouseLayout, warehouseTaskQueue } from '../core/warehouse/index.js';
 
 const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
@@ -28,10 +30,6 @@ const quietBundlerLogger = {
   error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
 };
 
-/** This host's queue name: stable across worker restarts on the same host, so a crashed run resumes here. */
-export function hostTaskQueue(taskQueue: string, hostId: string = os.hostname()): string {
-  return `${taskQueue}@${hostId}`;
-}
 
 export interface RefreshWorkers {
   readonly hostTaskQueue: string;
@@ -45,7 +43,6 @@ export interface CreateWorkersOptions {
   readonly config: LoadedConfig;
   readonly connection: NativeConnection;
   readonly searchAttributes: boolean;
-  readonly hostId?: string;
   readonly clock?: () => Date;
   readonly log?: (message: string) => void;
   readonly shutdownSignals?: NodeJS.Signals[];
@@ -56,12 +53,14 @@ export async function createRefreshWorkers(options: CreateWorkersOptions): Promi
   const layout = warehouseLayout(config.warehouse);
   const lock = acquireWarehouseLock(layout);
   const runDatabases = new RunDatabases(layout, config.duckdb);
-  const hostQueue = hostTaskQueue(config.temporal.taskQueue, options.hostId);
+  const warehouse = warehouseId(config.warehouse);
+  const hostQueue = warehouseTaskQueue(config.temporal.taskQueue, warehouse);
   const activities = createActivities({
     config,
     layout,
     runDatabases,
     hostTaskQueue: hostQueue,
+    warehouseId: warehouse,
     searchAttributes: options.searchAttributes,
     clock: options.clock ?? (() => new Date()),
     ...(options.log ? { log: options.log } : {}),

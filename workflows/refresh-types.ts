@@ -2,6 +2,11 @@
 export interface RefreshInput {
   /** Who asked for this refresh: the schedule, or a person ("refresh now"). */
   readonly trigger?: 'schedule' | 'manual';
+  /**
+   * The warehouse this refresh is for (core/warehouse/warehouse-id.ts): planning goes to that warehouse's
+   * worker, so configs sharing a task queue never build each other's runs. Absent: any worker plans it.
+   */
+  readonly warehouseId?: string;
 }
 
 export type RefreshStage = 'planning' | 'importing' | 'unifying' | 'segmenting' | 'exporting' | 'publishing' | 'published' | 'failed';

@@ -1,6 +1,7 @@
 /**
- * RefreshWorkflow: orchestration only (design §1, §7). Plan on the shared queue, then every stage on the
- * queue of the host that holds the run's DuckDB file: imports ∥ → unify → segments ∥ → exports ∥ → publish.
+ * RefreshWorkflow: orchestration only (design §1, §7). Plan, then every stage, on the queue of the one
+ * worker that writes the run's warehouse (input.warehouseId; without it, planning on the shared queue picks
+ * the worker): imports ∥ → unify → segments ∥ → exports ∥ → publish.
  * A run that fails or is cancelled is discarded; the published results are never touched.
  * Deterministic: no I/O, no clocks but the workflow's own; state visible through a query, memo, search
  * attributes and current details — counts and names only, never personal data.
@@ -101,7 +102,13 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
     }
   };
 
-  const plan: RefreshPlan = await planner.planRefresh({ runId });
+  const plan: RefreshPlan = input.warehouseId
+    ? // On the warehouse's own queue: only its worker may plan (and so build) the run; if that worker never comes, the run fails.
+      await proxyActivities<RefreshActivities>({ ...planOptions, taskQueue: `${info.taskQueue}@${input.warehouseId}`, scheduleToStartTimeout: '30 minutes' }).planRefresh({
+        runId,
+        warehouseId: input.warehouseId,
+      })
+    : await planner.planRefresh({ runId });
   searchAttributes = plan.searchAttributes;
   const host = proxyActivities<RefreshActivities>(hostOptions(plan.hostTaskQueue, 'light'));
   const run = { runId, previousRunId: plan.previousRunId };

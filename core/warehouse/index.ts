@@ -4,3 +4,4 @@ export * from './current-run.js';
 export * from './retention.js';
 export * from './run-databases.js';
 export * from './warehouse-lock.js';
+export * from './warehouse-id.js';

@@ -182,8 +182,8 @@ describe('orchestration', () => {
   });
 
   it('a paused schedule starts nothing; unpaused it runs on its interval', async () => {
-    const paused = exampleWorkspace(inject('temporalAddress'), workspace.config.temporal.taskQueue);
-    const config = { ...paused.config, schedule: { ...paused.config.schedule, id: `${workspace.config.schedule.id}-interval`, cron: undefined, interval: '2s', paused: true } };
+    // A second schedule for the same warehouse (its worker is the one this suite runs).
+    const config = { ...workspace.config, schedule: { ...workspace.config.schedule, id: `${workspace.config.schedule.id}-interval`, cron: undefined, interval: '2s', paused: true } };
     const { handle } = await upsertSchedule(runtime.client, config);
     try {
       await new Promise((resolve) => setTimeout(resolve, 5000));

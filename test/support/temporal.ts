@@ -17,7 +17,7 @@ export interface TestRuntime {
 }
 
 /** Starts the refresh workers for `config` and a client; `stop()` shuts everything down. */
-export async function startRuntime(config: LoadedConfig, options: { hostId?: string } = {}): Promise<TestRuntime> {
+export async function startRuntime(config: LoadedConfig): Promise<TestRuntime> {
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   installRuntime();
@@ -26,7 +26,6 @@ export async function startRuntime(config: LoadedConfig, options: { hostId?: str
     config,
     connection: workerConnection,
     searchAttributes: true,
-    hostId: options.hostId ?? `test-${randomUUID().slice(0, 8)}`,
   });
   const running = workers.run();
   return {
