@@ -7,7 +7,7 @@ import { z } from 'zod';
 const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/);
 const index = z.number().int().min(0);
 
-/** Opaque warehouse id (`wh-` + hex), as core/warehouse/warehouse-id.ts makes it. */
+/** Opaque warehouse id (`wh-` + 12 hex digits), as core/warehouse/warehouse-id.ts makes it. */
 const warehouseIdSchema = z.string().regex(/^wh-[0-9a-f]{12}$/);
 export const planInputSchema = z.strictObject({ runId, warehouseId: warehouseIdSchema.optional() });
 export const runRefSchema = z.strictObject({ runId, previousRunId: runId.nullable() });

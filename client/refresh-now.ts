@@ -6,7 +6,7 @@
  */
 import { ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type ScheduleHandle, type WorkflowHandle } from '@temporalio/client';
 import type { LoadedConfig } from '../core/config/load.js';
-import { warehouseId } from '../core/warehouse/index.js';
+import { readWarehouseId, warehouseLayout } from '../core/warehouse/index.js';
 import type { RefreshInput, RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
 import { REFRESH_WORKFLOW_TYPE, scheduleExists } from './schedule.js';
 
@@ -60,7 +60,9 @@ export async function refreshNow(client: Client, config: LoadedConfig, options: 
     await client.workflow.getHandle(started.workflowId, started.runId).signal('markManual').catch(() => undefined);
     return { ...started, via: 'schedule' };
   }
-  const input: RefreshInput = { trigger: 'manual', warehouseId: warehouseId(config.warehouse) };
+  const warehouseId = readWarehouseId(warehouseLayout(config.warehouse));
+  // With the warehouse's id (once its worker has run), only that worker plans the run; without, any worker.
+  const input: RefreshInput = { trigger: 'manual', ...(warehouseId ? { warehouseId } : {}) };
   const handle = await client.workflow.start(REFRESH_WORKFLOW_TYPE, {
     workflowId: `${scheduleId}-manual`,
     taskQueue: config.temporal.taskQueue,

@@ -4,14 +4,16 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import type { LoadedConfig } from '../core/config/load.js';
-import { warehouseId } from '../core/warehouse/index.js';
+import { readWarehouseId, warehouseLayout } from '../core/warehouse/index.js';
 import type { RefreshInput } from '../workflows/refresh-types.js';
 
 export const REFRESH_WORKFLOW_TYPE = 'RefreshWorkflow';
 
 export function scheduleOptions(config: LoadedConfig): ScheduleOptions {
   const { schedule, temporal } = config;
-  const input: RefreshInput = { trigger: 'schedule', warehouseId: warehouseId(config.warehouse) };
+  const warehouseId = readWarehouseId(warehouseLayout(config.warehouse));
+  // With the warehouse's id (once its worker has run), only that worker plans the run; without, any worker.
+  const input: RefreshInput = { trigger: 'schedule', ...(warehouseId ? { warehouseId } : {}) };
   return {
     scheduleId: schedule.id,
     spec: {

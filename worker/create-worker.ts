@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { LoadedConfig } from '../core/config/load.js';
-import { acquireWarehouseLock, RunDatabases, warehouseId, warehouseLayout, warehouseTaskQueue } from '../core/warehouse/index.js';
+import { acquireWarehouseLock, ensureWarehouseId, RunDatabases, warehouseLayout, warehouseTaskQueue } from '../core/warehouse/index.js';
 
 const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
@@ -53,7 +53,7 @@ export async function createRefreshWorkers(options: CreateWorkersOptions): Promi
   const layout = warehouseLayout(config.warehouse);
   const lock = acquireWarehouseLock(layout);
   const runDatabases = new RunDatabases(layout, config.duckdb);
-  const warehouse = warehouseId(config.warehouse);
+  const warehouse = ensureWarehouseId(layout);
   const hostQueue = warehouseTaskQueue(config.temporal.taskQueue, warehouse);
   const activities = createActivities({
     config,

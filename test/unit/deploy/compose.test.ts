@@ -148,6 +148,9 @@ describe('docker-compose.yml', () => {
     expect(schedule.restart).toBe('on-failure');
     expect(schedule.depends_on?.['temporal-namespace']?.condition).toBe('service_completed_successfully');
     expect(mounts(schedule).map((mount) => mount.target)).toContain('/config/consent.config.yaml');
+    // It reads the warehouse's id, written by the worker, so it waits for a healthy worker.
+    expect(mounts(schedule).find((mount) => mount.target === '/data/warehouse')).toEqual({ source: 'consent-warehouse', target: '/data/warehouse', mode: 'ro' });
+    expect(schedule.depends_on?.['worker']?.condition).toBe('service_healthy');
   });
 
   it('maps the example config (relative paths) into the volumes through the links the image creates', () => {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireWarehouseLock, pruneRuns, readCurrentRun, warehouseLayout, writeCurrentRun } from '../../../core/warehouse/index.js';
+import { acquireWarehouseLock, ensureWarehouseId, pruneRuns, readCurrentRun, readWarehouseId, warehouseLayout, writeCurrentRun } from '../../../core/warehouse/index.js';
 import { makeWorkspace } from '../../support/workspace.js';
 
 describe('warehouse', () => {
@@ -52,5 +52,19 @@ describe('warehouse', () => {
     const result = pruneRuns(layout, { keep: 2, currentRunId: 'run-4', activeRunIds: ['run-5'] });
     expect(result.deletedRuns).toEqual(['run-1', 'run-2', 'run-failed']);
     expect(readdirSync(layout.runsDir).sort()).toEqual(['run-3.duckdb', 'run-3.summary.json', 'run-4.duckdb', 'run-4.summary.json', 'run-5.duckdb']);
+  });
+  it('gives a warehouse one id, created by its first worker, read the same from any path to the folder', () => {
+    const root = makeWorkspace();
+    const layout = warehouseLayout(root);
+    expect(readWarehouseId(layout)).toBeUndefined();
+    const id = ensureWarehouseId(layout);
+    expect(id).toMatch(/^wh-[0-9a-f]{12}$/);
+    expect(ensureWarehouseId(layout)).toBe(id);
+    expect(readWarehouseId(warehouseLayout(path.join(root, '..', path.basename(root))))).toBe(id);
+    expect(readFileSync(path.join(root, 'warehouse.id'), 'utf8')).toBe(`${id}\n`);
+    expect(ensureWarehouseId(warehouseLayout(makeWorkspace()))).not.toBe(id);
+    writeFileSync(path.join(root, 'warehouse.id'), 'not an id');
+    expect(readWarehouseId(layout)).toBeUndefined();
+    expect(() => ensureWarehouseId(layout)).toThrow(`${path.join(root, 'warehouse.id')} does not hold a warehouse id (wh- and 12 hex digits): delete it and restart the worker`);
   });
 });
