@@ -8,7 +8,7 @@ import { ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type Sche
 import type { LoadedConfig } from '../core/config/load.js';
 import { readWarehouseId, warehouseLayout } from '../core/warehouse/index.js';
 import type { RefreshInput, RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
-import { REFRESH_WORKFLOW_TYPE, scheduleExists } from './schedule.js';
+import { describeSchedule, REFRESH_WORKFLOW_TYPE } from './schedule.js';
 
 export interface StartedRefresh {
   /** The refresh serving the press; with `waitForStart: false` and a run in progress, the running one. */
@@ -43,9 +43,9 @@ async function findNewAction(handle: ScheduleHandle, known: ReadonlySet<string>,
 
 export async function refreshNow(client: Client, config: LoadedConfig, options: RefreshNowOptions = {}): Promise<StartedRefresh> {
   const scheduleId = config.schedule.id;
-  if (await scheduleExists(client, scheduleId)) {
+  const description = await describeSchedule(client, scheduleId);
+  if (description) {
     const handle = client.schedule.getHandle(scheduleId);
-    const description = await handle.describe();
     const known = new Set(description.info.recentActions.map((action) => action.action.workflow.firstExecutionRunId));
     for (const action of description.info.runningActions) known.add(action.workflow.firstExecutionRunId);
     // The press is served by the first refresh the schedule starts after it. While one runs, BUFFER_ONE queues

@@ -2,7 +2,7 @@
  * The refresh Schedule (design §7): one per warehouse, id from config, overlap policy BUFFER_ONE so two
  * refreshes of one warehouse never run at once (a request during a run queues exactly one follow-up).
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import type { LoadedConfig } from '../core/config/load.js';
 import { readWarehouseId, warehouseLayout } from '../core/warehouse/index.js';
 import type { RefreshInput } from '../workflows/refresh-types.js';
@@ -55,12 +55,12 @@ export async function upsertSchedule(client: Client, config: LoadedConfig): Prom
   }
 }
 
-export async function scheduleExists(client: Client, scheduleId: string): Promise<boolean> {
+/** The schedule's description, or undefined when it does not exist. */
+export async function describeSchedule(client: Client, scheduleId: string): Promise<ScheduleDescription | undefined> {
   try {
-    await client.schedule.getHandle(scheduleId).describe();
-    return true;
+    return await client.schedule.getHandle(scheduleId).describe();
   } catch (error) {
-    if (error instanceof ScheduleNotFoundError) return false;
+    if (error instanceof ScheduleNotFoundError) return undefined;
     throw error;
   }
 }

@@ -18,12 +18,14 @@ export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'ema
   return phone ? { kind: 'phone', value: phone } : undefined;
 }
 
+const PROFILE_USAGE = 'usage: consent profile <email|phone> [--config PATH]';
+
 /** `consent profile <email|phone>`: the unified profile, its source records and effective consent with lineage. */
 export const runProfileCommand: CommandHandler = async ({ positionals, config: configPath, json }) => {
-  if (!positionals[0]) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
+  if (!positionals[0]) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
   const config = loadConfigFrom(configPath);
   const key = lookupKey(positionals[0], phoneNumberingOf(config.matching));
-  if (!key) throw new CliError('usage: consent profile <email|phone> [--config PATH]', EXIT_USAGE);
+  if (!key) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
   const found = await withCurrentRun(config, async (connection, current) => {
     let ids = await queryRows<{ customer_id: string }>(connection, {
       sql: 'SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = $kind AND key_value = $value ORDER BY customer_id',

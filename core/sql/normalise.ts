@@ -53,7 +53,14 @@ export function normalisePhoneSql(expression: string, numbering?: PhoneNumbering
   );
 }
 
+/** JavaScript mirror of EDGE_WHITESPACE. */
 const EDGE_WHITESPACE_JS = /^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufeff\u200b-\u200d\u2060]+$/g;
+
+/** JavaScript mirror of normaliseEmailSql (configured values). */
+export function normaliseEmailValue(value: string): string | undefined {
+  const normalised = value.normalize('NFC').replace(EDGE_WHITESPACE_JS, '').toLowerCase();
+  return normalised === '' ? undefined : normalised;
+}
 
 /** JavaScript mirror of normalisePhoneSql (configured values, CLI look-ups); numbering values are plain digits here. */
 export function normalisePhoneValue(value: string, numbering?: PhoneNumbering): string | undefined {

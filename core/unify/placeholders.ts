@@ -18,7 +18,7 @@ import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node
 import type { LoadedConfig } from '../config/load.js';
 import { DEFAULT_PLACEHOLDERS } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../sql/normalise.js';
+import { normaliseEmailValue, normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../sql/normalise.js';
 
 export type KeyKind = 'email' | 'phone';
 
@@ -39,13 +39,9 @@ export interface SqlFragment {
 const REPEATED_DIGIT_BACKREFERENCE = '^(\\d)\\1+$';
 const REPEATED_DIGIT_RE2 = '^(?:0{2,}|1{2,}|2{2,}|3{2,}|4{2,}|5{2,}|6{2,}|7{2,}|8{2,}|9{2,})$';
 
-const EDGE_WHITESPACE = /^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufeff\u200b-\u200d\u2060]+$/g;
-
 /** JavaScript mirror of normaliseEmailSql / normalisePhoneSql for configured exact values. */
 export function normaliseKeyValue(kind: KeyKind, value: string, numbering?: PhoneNumbering): string | undefined {
-  if (kind === 'phone') return normalisePhoneValue(value, numbering);
-  const normalised = value.normalize('NFC').replace(EDGE_WHITESPACE, '').toLowerCase();
-  return normalised === '' ? undefined : normalised;
+  return kind === 'phone' ? normalisePhoneValue(value, numbering) : normaliseEmailValue(value);
 }
 
 interface PatternSource {
