@@ -12,9 +12,15 @@ const ISO_PATTERN =
   `'^(\\d{4})(?:-(\\d{1,2})-(\\d{1,2})|(\\d{2})(\\d{2}))` +
   `(?:[Tt ]\\s*(\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?))?\\s*([Zz]|[+-]\\d{2}(?::?\\d{2})?|(?i:utc|gmt))?$'`;
 
-/** SQL: the ISO-8601 parts of `text` as a struct {y, m, d, bm, bd, tm, o} ('' where absent; y = '' when not ISO). */
+/** The plain form `YYYY-MM-DD`: by far the most common, read by a cast instead of the full pattern's groups. */
+const PLAIN_DATE_PATTERN = `'\\d{4}-\\d{2}-\\d{2}'`;
+
+/**
+ * SQL: the ISO-8601 parts of `text` as a struct {y, m, d, bm, bd, tm, o} ('' where absent; y = '' when not
+ * ISO); NULL for a plain `YYYY-MM-DD` (consentDateSql casts those directly) and for NULL.
+ */
 export function isoPartsSql(text: string): string {
-  return `regexp_extract(${text}, ${ISO_PATTERN}, ['y', 'm', 'd', 'bm', 'bd', 'tm', 'o'])`;
+  return `(CASE WHEN regexp_full_match(${text}, ${PLAIN_DATE_PATTERN}) THEN NULL ELSE regexp_extract(${text}, ${ISO_PATTERN}, ['y', 'm', 'd', 'bm', 'bd', 'tm', 'o']) END)`;
 }
 
 /**
@@ -32,11 +38,12 @@ export function consentDateSql(text: string, parts: string, params: ParamBag, da
   const iso =
     `(CASE WHEN ${parts}.y <> '' THEN ` +
     `try_cast(${day} || ' ' || coalesce(nullif(${parts}.tm, ''), '00:00:00') AS TIMESTAMP) - to_minutes(${offsetMinutes}) END)`;
-  if (dateFormat === undefined) return `(CASE WHEN ${text} IS NULL THEN NULL ELSE ${iso} END)`;
+  const plain = `CAST(try_cast(${text} AS DATE) AS TIMESTAMP)`;
+  if (dateFormat === undefined) return `(CASE WHEN ${text} IS NULL THEN NULL WHEN ${parts} IS NULL THEN ${plain} ELSE ${iso} END)`;
   const format = params.text(dateFormat);
   // A format with a zone (%z, %Z) gives TIMESTAMPTZ: convert to UTC explicitly.
   const custom = /%[zZ]/.test(dateFormat)
     ? `timezone('UTC', CAST(try_strptime(${text}, ${format}) AS TIMESTAMPTZ))`
     : `CAST(try_strptime(${text}, ${format}) AS TIMESTAMP)`;
-  return `(CASE WHEN ${text} IS NULL THEN NULL ELSE coalesce(${iso}, ${custom}) END)`;
+  return `(CASE WHEN ${text} IS NULL THEN NULL WHEN ${parts} IS NULL THEN coalesce(${plain}, ${custom}) ELSE coalesce(${iso}, ${custom}) END)`;
 }

@@ -15,7 +15,7 @@ import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-hea
 import { matchColumn } from './resolve-columns.js';
 import { mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
-import { csvRejectTables, sourceTable } from './tables.js';
+import { csvRejectTables, createWorkTableSql, sourceTable } from './tables.js';
 
 export interface SourceRows {
   /** Data rows in the file, malformed ones included. */
@@ -129,7 +129,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   await execute(
     connection,
     params.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'read')} AS SELECT * FROM read_csv(${params.bind(source.path)}, ` +
+      `${createWorkTableSql(index, 'read')} AS SELECT * FROM read_csv(${params.bind(source.path)}, ` +
         `auto_detect = false, header = ${params.bind(header)}, delim = ${params.bind(dialect.delimiter)}, ` +
         `quote = ${params.bind(dialect.quote)}, escape = ${params.bind(dialect.escape)}, encoding = 'utf-8', ` +
         `columns = {${columnTypes}}, store_rejects = true, ` +
@@ -143,7 +143,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   await execute(
     connection,
     rejectParams.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} AS
+      `${createWorkTableSql(index, 'reader_rejects')} AS
        SELECT ${rejectParams.text(source.name)} AS source, CAST(line AS BIGINT) - ${headerLines} AS row_no,
               CAST(NULL AS VARCHAR) AS column_name, 'malformed row' AS reason,
               CASE error_type
@@ -180,12 +180,12 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
     // The common case: every record was read, so the row number is the position in the file.
     await execute(
       connection,
-      valueParams.statement(`CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections} FROM ${sourceTable(index, 'read')}`),
+      valueParams.statement(`${createWorkTableSql(index, 'rows')} AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections} FROM ${sourceTable(index, 'read')}`),
     );
   } else await execute(
     connection,
     valueParams.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
+      `${createWorkTableSql(index, 'rows')} AS
        WITH gaps AS (
          SELECT row_no - k AS kept_before, max(k) AS k
          FROM (SELECT row_no, row_number() OVER (ORDER BY row_no) AS k FROM ${sourceTable(index, 'reader_rejects')})
@@ -215,12 +215,12 @@ async function readParquet(connection: DuckDBConnection, source: SourceConfig, i
   await execute(
     connection,
     params.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
+      `${createWorkTableSql(index, 'rows')} AS
        SELECT CAST(file_row_number + 1 AS BIGINT) AS row_no, ${projections}
        FROM read_parquet(${params.bind(source.path)}, file_row_number = true)`,
     ),
   );
-  await execute(connection, { sql: `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} (${REJECT_COLUMNS})` });
+  await execute(connection, { sql: `${createWorkTableSql(index, 'reader_rejects')} (${REJECT_COLUMNS})` });
 }
 
 async function readJsonLines(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
@@ -229,7 +229,7 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
   await execute(
     connection,
     params.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'read')} AS
+      `${createWorkTableSql(index, 'read')} AS
        SELECT json FROM read_ndjson_objects(${params.bind(source.path)}, ignore_errors = true)`,
     ),
   );
@@ -268,7 +268,7 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
   await execute(
     connection,
     rowParams.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'rows')} AS
+      `${createWorkTableSql(index, 'rows')} AS
        SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections}
        FROM ${read} WHERE json_type(json) = 'OBJECT' AND ${duplicateSql(rowParams)} IS NULL
        ORDER BY row_no`,
@@ -278,7 +278,7 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
   await execute(
     connection,
     rejectParams.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'reader_rejects')} AS
+      `${createWorkTableSql(index, 'reader_rejects')} AS
        SELECT ${rejectParams.text(source.name)} AS source, row_no, duplicate AS column_name, 'malformed row' AS reason,
               CASE WHEN json IS NULL THEN 'not valid JSON (or not UTF-8)'
                    WHEN json_type(json) <> 'OBJECT' THEN 'not a JSON object'

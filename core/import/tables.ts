@@ -9,7 +9,8 @@ export const SOURCE_OUTPUT_PARTS = ['profiles', 'consent', 'rejects', 'stats'] a
 /** Working tables of one import, dropped when it finishes. */
 export const SOURCE_WORK_PARTS = ['read', 'rows', 'reader_rejects', 'checked', 'ranked'] as const;
 
-export type SourceTablePart = (typeof SOURCE_OUTPUT_PARTS)[number] | (typeof SOURCE_WORK_PARTS)[number];
+export type SourceWorkPart = (typeof SOURCE_WORK_PARTS)[number];
+export type SourceTablePart = (typeof SOURCE_OUTPUT_PARTS)[number] | SourceWorkPart;
 
 export function sourceTableName(index: number, part: SourceTablePart): string {
   if (!Number.isInteger(index) || index < 0) throw new Error(`invalid source index ${index}`);
@@ -19,6 +20,15 @@ export function sourceTableName(index: number, part: SourceTablePart): string {
 /** The quoted identifier of a per-source table. */
 export function sourceTable(index: number, part: SourceTablePart): string {
   return quoteIdentifier(sourceTableName(index, part));
+}
+
+/**
+ * `CREATE OR REPLACE TEMP TABLE <name>` for a working table. Working tables live on the import's own
+ * connection, in memory (spilling to the temp directory under the memory limit): writing them into the
+ * run file — compressed, checkpointed, then dropped — cost more than the checks computed into them.
+ */
+export function createWorkTableSql(index: number, part: SourceWorkPart): string {
+  return `CREATE OR REPLACE TEMP TABLE ${sourceTable(index, part)}`;
 }
 
 /** Temporary tables DuckDB's CSV reader writes its errors to (connection-local; unique per source). */

@@ -17,7 +17,7 @@ import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.
 import { consentDateSql, isoPartsSql } from './dates.js';
 import { rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
-import { sourceTable } from './tables.js';
+import { createWorkTableSql, sourceTable } from './tables.js';
 
 export async function validateConsent(
   connection: DuckDBConnection,
@@ -61,7 +61,7 @@ export async function validateConsent(
   await execute(
     connection,
     checkParams.statement(
-      `CREATE OR REPLACE TABLE ${checked} AS
+      `${createWorkTableSql(index, 'checked')} AS
        SELECT *, consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
                  AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
        FROM (
@@ -82,7 +82,7 @@ export async function validateConsent(
   //    once are ranked (a window over every row costs a full sort); the rest are their own winners.
   //    `ranked` holds just those rows: (row_no, position, kept_row_no).
   await execute(connection, {
-    sql: `CREATE OR REPLACE TABLE ${ranked} AS
+    sql: `${createWorkTableSql(index, 'ranked')} AS
           WITH repeated AS (SELECT consent_id FROM ${checked} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
           SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
           FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)

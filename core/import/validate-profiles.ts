@@ -20,7 +20,7 @@ import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.
 import { consentDateSql, isoPartsSql } from './dates.js';
 import { CONSENT_RECORD_COLUMNS, rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
-import { sourceTable } from './tables.js';
+import { createWorkTableSql, sourceTable } from './tables.js';
 
 export async function validateProfiles(
   connection: DuckDBConnection,
@@ -49,7 +49,7 @@ export async function validateProfiles(
     checkParams.statement(
       // first_row_no: the first row of each record id (the kept one). Only repeated ids are looked up:
       // a window over every row would sort the whole source.
-      `CREATE OR REPLACE TABLE ${checked} AS
+      `${createWorkTableSql(index, 'checked')} AS
        WITH base AS (
          SELECT *, ${parsedDate} AS consent_date
          FROM (

@@ -181,6 +181,17 @@ describe('dates', () => {
     await importConsent(['c1,a@example.org,Newsletter,yes,01/03/2024 10:00 +0200'], { dateFormat: '%d/%m/%Y %H:%M %z' });
     expect(await db.rows("SELECT CAST(consent_date AS VARCHAR) AS d FROM consent_records WHERE source = 'consent'")).toEqual([{ d: '2024-03-01 08:00:00' }]);
   });
+
+  test('a dateFormat shaped like ISO: a valid ISO date reads as ISO, an impossible one falls back to the format', async () => {
+    await importConsent(['c1,a@example.org,Newsletter,yes,2024-03-01', 'c2,a@example.org,Newsletter,yes,2024-25-12', 'c3,a@example.org,Newsletter,yes,2024-25-13'], {
+      dateFormat: '%Y-%d-%m',
+    });
+    expect(await db.rows("SELECT row_no, CAST(consent_date AS VARCHAR) AS d FROM consent_records WHERE source = 'consent' ORDER BY row_no")).toEqual([
+      { row_no: '1', d: '2024-03-01 00:00:00' },
+      { row_no: '2', d: '2024-12-25 00:00:00' },
+    ]);
+    expect(await db.rows("SELECT row_no, reason FROM rejects WHERE source = 'consent'")).toEqual([{ row_no: '3', reason: 'invalid date' }]);
+  });
 });
 
 describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
