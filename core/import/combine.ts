@@ -1,7 +1,8 @@
 /**
  * Finishing the import stage: (re)creates profile_records, consent_records, rejects and source_stats
  * (docs/tables.md) from every source's `src_<n>_*` tables, in one transaction. The big record tables are
- * not sorted (nothing depends on their physical order; a sort of millions of rows costs seconds).
+ * not sorted (nothing depends on their physical order; a sort of millions of rows costs seconds), and
+ * consent_records is a view over the sources' own fact tables.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
@@ -54,8 +55,11 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
   const statements = [
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.profiles)} AS
      ${profileSelects.join('\nUNION ALL\n')}`,
-    `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.consent)} AS
-     SELECT * EXCLUDE (source_order) FROM (${all('consent')})`,
+    // A view: the facts are already in the run file once, as src_<n>_consent (same columns in every source);
+    // a table would write millions of rows a second time. Views bind inside their own database, so the
+    // view also reads correctly when the run is ATTACHed under another name.
+    `CREATE OR REPLACE VIEW ${quoteIdentifier(COMBINED_TABLES.consent)} AS
+     ${config.sources.map((_, index) => `SELECT * FROM ${sourceTable(index, 'consent')}`).join('\nUNION ALL\n')}`,
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.rejects)} AS
      SELECT * EXCLUDE (source_order) FROM (${all('rejects')}) ORDER BY source_order, row_no, column_name, reason`,
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.stats)} AS
