@@ -11,6 +11,3 @@ export function unifiedAttributeNames(config: Pick<ConsentConfig, 'sources'>): s
   }
   return [...byLower.values()];
 }
-
-/** Built-in customer fields available to rules and exports besides the attributes. */
-export const BUILT_IN_FIELDS = ['customer_id', 'email', 'phone'] as const;

@@ -205,3 +205,50 @@ describe('empty-snapshot guard', () => {
     expect(result.exports.find((e) => e.export === 'news-file')).toMatchObject({ rowsWritten: 0, removed: 4 });
   });
 });
+
+describe('built-in customer fields in exports', () => {
+  it('writes record_count and source_records, which the config accepts, in every format', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'crm.csv'), 'id,email\n1,ann@example.org\n2,bob@example.org\n');
+    writeFileSync(path.join(dir, 'shop.csv'), 'id,email\n9,ANN@example.org\n');
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value\nc1,ann@example.org,Newsletter,yes\nc2,bob@example.org,Newsletter,yes\n');
+    const workspace = writeWorkspaceConfig(dir, {
+      warehouse: './wh',
+      purposes: { Newsletter: { regime: 'opt-in' } },
+      sources: [
+        { name: 'crm', type: 'profiles', format: 'csv', path: 'crm.csv', primaryKey: 'id', keys: { email: 'email' } },
+        { name: 'shop', type: 'profiles', format: 'csv', path: 'shop.csv', primaryKey: 'id', keys: { email: 'email' } },
+        { name: 'consent', type: 'consent', format: 'csv', path: 'consent.csv', primaryKey: 'consent_id', keys: { email: 'email' }, option: 'option', value: 'value' },
+      ],
+      segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
+      exports: ['csv', 'jsonl', 'parquet'].map((format) => ({
+        name: `lineage-${format}`,
+        segment: 'news',
+        purpose: 'Newsletter',
+        format,
+        path: `out/${format}`,
+        fields: ['email', 'record_count', 'source_records'],
+      })),
+    });
+    const result = await refreshLocally(workspace.config, { runId: 'run-1', runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    expect(result.exports.map((e) => e.rowsWritten)).toEqual([2, 2, 2]);
+    expect(readFileSync(path.join(dir, 'out/csv/lineage-csv.csv'), 'utf8')).toBe(
+      'email,record_count,source_records\nann@example.org,2,crm:1;shop:9\nbob@example.org,1,crm:2\n',
+    );
+    expect(readFileSync(path.join(dir, 'out/jsonl/lineage-jsonl.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { email: 'ann@example.org', record_count: 2, source_records: ['crm:1', 'shop:9'] },
+      { email: 'bob@example.org', record_count: 1, source_records: ['crm:2'] },
+    ]);
+    const instance = await openPublishedRun(warehouseLayout(workspace.config.warehouse), 'run-1');
+    const connection = await instance.connect();
+    const parquet = await queryRows(connection, {
+      sql: `SELECT email, record_count, source_records FROM read_parquet('${path.join(dir, 'out/parquet/lineage-parquet.parquet')}') ORDER BY email`,
+    });
+    connection.closeSync();
+    instance.closeSync();
+    expect(parquet).toEqual([
+      { email: 'ann@example.org', record_count: 2, source_records: ['crm:1', 'shop:9'] },
+      { email: 'bob@example.org', record_count: 1, source_records: ['crm:2'] },
+    ]);
+  });
+});
