@@ -6,8 +6,9 @@
  *   a denial beats a grant; remaining ties go to the lowest source_rank, then the lowest consent_id, then
  *   the lowest row_no.
  * - No record: the regime default — opt-in ⇒ denied, opt-out ⇒ granted — with basis 'default'.
- * - Expiry (`expiresAfter`): when the deciding record is a grant and date + duration <= runStartedAt
- *   (calendar arithmetic, see iso-duration.ts), the result is denied with basis 'expired'; an undated
+ * - Expiry (`expiresAfter`): when the deciding record is a grant and the day of date + duration is on or
+ *   before the run's day (UTC; "denied from the day it expires", so a run's time of day never changes the
+ *   outcome; calendar arithmetic, see iso-duration.ts), the result is denied with basis 'expired'; an undated
  *   grant under an expiring purpose cannot prove it is recent and counts as expired. The lineage still
  *   names the expired record. Expiry never falls back to an older record.
  * - Lineage: source, consent_id, consent_date of the deciding record (NULL for 'default') and
@@ -108,7 +109,7 @@ export async function computeEffectiveConsent(
           LEFT JOIN (
             SELECT j.*, (j.granted AND p.expires AND (
                      j.consent_date IS NULL
-                     OR j.consent_date + to_months(p.expiry_months) + to_days(p.expiry_days) <= CAST($run_started_at AS TIMESTAMP)
+                     OR CAST(j.consent_date + to_months(p.expiry_months) + to_days(p.expiry_days) AS DATE) <= CAST(CAST($run_started_at AS TIMESTAMP) AS DATE)
                    )) AS expired
             FROM judged j JOIN _consent_purposes p ON p.purpose_no = j.g % ${purposes}
           ) j ON j.g = c.cluster * ${purposes} + p.purpose_no`,
