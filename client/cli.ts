@@ -21,7 +21,8 @@ commands:
   refresh [--wait]                 refresh now (through the schedule; never overlaps a running refresh)
   schedule create|describe|pause|unpause|trigger|delete
   status                           recent refreshes with counts
-  validate                         check the config and read every source (no Temporal needed)
+  validate [--rejects FILE]        check the config and read every source (no Temporal needed);
+                                   --rejects writes every rejected row (values included) to a CSV file
   profile <email|phone>            unified profile, effective consent with lineage
   segments                         segment sizes in the current run, added/removed since the run before
   exports                          each export's last run, rows written, held back, files
@@ -40,6 +41,8 @@ export type CommandHandler = (args: {
   from?: string[];
   /** `--open` (`consent report`): open the report in a browser. */
   open?: boolean;
+  /** `--rejects FILE` (`consent validate`): write every rejected row to this CSV file. */
+  rejects?: string;
 }) => Promise<number>;
 
 const COMMANDS: Record<string, CommandHandler> = {
@@ -66,6 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         from: { type: 'string', multiple: true },
         open: { type: 'boolean', default: false },
+        rejects: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -92,6 +96,7 @@ export async function runCli(argv: string[]): Promise<number> {
       json: parsed.values.json ?? false,
       from: parsed.values.from ?? [],
       open: parsed.values.open ?? false,
+      ...(parsed.values.rejects === undefined ? {} : { rejects: parsed.values.rejects }),
     });
   } catch (error) {
     if (error instanceof CliError) {

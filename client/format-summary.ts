@@ -7,10 +7,10 @@ export function formatSummary(result: RefreshResult): string {
   lines.push('Sources:');
   for (const source of result.sources) {
     const reasons = source.topRejectReasons.map((r) => `${r.reason} ×${r.count}`).join(', ');
-    lines.push(`  ${source.source}: ${source.rowsRead} rows read, ${source.rowsAccepted} accepted, ${source.rowsRejected} rejected${reasons ? ` (${reasons})` : ''}`);
+    lines.push(`  ${source.source}: ${source.rowsRead} rows read, ${source.rowsAccepted} accepted, ${source.rowsRejected} rejected${reasons ? `; problems: ${reasons}` : ''}`);
   }
   const u = result.unify;
-  lines.push(`Customers: ${u.customers} from ${u.profileRecords} profile records (${u.mergedRecords} merged; refused: ${u.refusedKeys} placeholder keys, ${u.refusedClusters} oversized clusters)`);
+  lines.push(`Customers: ${u.customers} from ${u.profileRecords} profile records (${u.mergedRecords} merged; not merged on ${u.refusedKeys} shared keys: placeholders, or keys of ${u.refusedClusters} oversized clusters)`);
   lines.push(`Consent: ${u.consentFacts} records, ${u.attachedFacts} attached, ${u.orphanFacts} orphans; granted: ${Object.entries(u.effectiveGranted).map(([p, n]) => `${p} ${n}`).join(', ')}`);
   lines.push('Segments:');
   for (const segment of result.segments) lines.push(`  ${segment.segment}: ${segment.members} members (+${segment.added} −${segment.removed})`);

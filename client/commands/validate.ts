@@ -1,41 +1,64 @@
 import { openInstance, withConnection } from '../../core/db/connection.js';
 import { SourceError } from '../../core/errors.js';
-import { importSource } from '../../core/import/index.js';
+import path from 'node:path';
+import { firstRejects, importSource, writeRejectsCsv, type RejectLine } from '../../core/import/index.js';
 import { compileSegment } from '../../core/segments/index.js';
 import { resolveExportFields } from '../../core/exports/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandHandler } from '../cli.js';
 
+/** Rejected rows listed per source (row, column, reason, detail: never the value itself). */
+const LISTED_REJECTS = 5;
+
+function rejectLine(line: RejectLine): string {
+  const where = [line.rowNo === null ? 'row ?' : `row ${line.rowNo}`, line.column].filter(Boolean).join(', ');
+  return `${where}: ${line.reason}${line.detail ? ` (${line.detail})` : ''}`;
+}
+
 /**
  * `consent validate`: the config (schema, rules, export fields) and every source read for real into a
  * scratch in-memory database. Exit 0 clean, 1 rejects present, 2 unusable config or source.
+ * Lists each source's first rejected rows; `--rejects FILE` writes all of them, values included, as CSV.
  */
-export const runValidateCommand: CommandHandler = async ({ config: configPath, json }) => {
+export const runValidateCommand: CommandHandler = async ({ config: configPath, json, rejects: rejectsFile }) => {
   const config = loadConfigFrom(configPath);
   config.segments.forEach((_, index) => compileSegment(config, index));
   config.exports.forEach((_, index) => resolveExportFields(config, index));
   const instance = await openInstance(':memory:', { memoryLimit: config.duckdb.memoryLimit, threads: config.duckdb.threads, tempDirectory: config.duckdb.tempDirectory });
   const results = [];
+  const listed: { total: number; lines: RejectLine[] }[] = [];
+  const imported: number[] = [];
   const failures: string[] = [];
   for (let index = 0; index < config.sources.length; index += 1) {
     try {
       results.push(await withConnection(instance, (connection) => importSource(connection, config, index)));
+      listed.push(await withConnection(instance, (connection) => firstRejects(connection, index, LISTED_REJECTS)));
+      imported.push(index);
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
       failures.push(error.message);
     }
   }
+  let rejectsWritten: number | undefined;
+  if (rejectsFile !== undefined) {
+    rejectsWritten = await withConnection(instance, (connection) => writeRejectsCsv(connection, imported, path.resolve(rejectsFile)));
+  }
   instance.closeSync();
   const rejected = results.reduce((sum, r) => sum + r.rowsRejected, 0);
   if (json) {
-    console.log(JSON.stringify({ config: config.configFile, sources: results, errors: failures }, null, 2));
+    console.log(JSON.stringify({ config: config.configFile, sources: results, errors: failures, ...(rejectsWritten === undefined ? {} : { rejectsFile: path.resolve(rejectsFile!), rejectsWritten }) }, null, 2));
   } else {
     console.log(`config ${config.configFile}: ok (${config.sources.length} sources, ${Object.keys(config.purposes).length} purposes, ${config.segments.length} segments, ${config.exports.length} exports)`);
-    for (const r of results) {
+    results.forEach((r, i) => {
       const reasons = r.topRejectReasons.map((t) => `${t.reason} ×${t.count}`).join(', ');
-      console.log(`  ${r.source}: ${r.rowsRead} rows read, ${r.rowsAccepted} accepted, ${r.rowsRejected} rejected${reasons ? ` — ${reasons}` : ''}`);
-    }
+      console.log(`  ${r.source}: ${r.rowsRead} rows read, ${r.rowsAccepted} accepted, ${r.rowsRejected} rejected${reasons ? `; problems: ${reasons}` : ''}`);
+      const { total, lines } = listed[i]!;
+      for (const line of lines) console.log(`    ${rejectLine(line)}`);
+      if (total > lines.length) console.log(`    … ${total - lines.length} more`);
+    });
+    if (rejectsWritten !== undefined) console.log(`${rejectsWritten} rejected rows written to ${path.resolve(rejectsFile!)}`);
+    else if (listed.some((l) => l.total > 0)) console.log('every rejected row, with its value: consent validate --rejects FILE.csv');
     for (const failure of failures) console.error(`  error: ${failure}`);
   }
   if (failures.length > 0) return EXIT_USAGE;

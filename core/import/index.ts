@@ -27,3 +27,4 @@ export { validateConsent } from './validate-consent.js';
 export { checkSourceFile, mappedColumns } from './source-file.js';
 export { matchColumn, type ColumnMatch } from './resolve-columns.js';
 export { sourceTableName, COMBINED_TABLES } from './tables.js';
+export { firstRejects, writeRejectsCsv, type RejectLine } from './reject-listing.js';

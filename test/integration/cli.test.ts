@@ -3,7 +3,7 @@
  * validate, profile, segments and exports on real files.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { refreshLocally } from '../../core/pipeline/index.js';
@@ -46,6 +46,41 @@ describe('consent CLI', () => {
     expect(stdout).toMatch(/invalid consent value ×1/);
     expect(stdout).toMatch(/undeclared purpose ×1/);
     expect(stdout).toMatch(/invalid date ×1/);
+    // The rejected rows themselves, in row order, without their values.
+    expect(stdout).toContain(
+      [
+        '    row 1, consent_value: invalid consent value (not a recognised consent value)',
+        '    row 2, consent_option: undeclared purpose (not a purpose declared in the config)',
+        '    row 3, consent_date: invalid date (not an ISO-8601 date or timestamp)',
+      ].join('\n'),
+    );
+    expect(stdout).not.toContain('maybe');
+    expect(stdout).toContain('consent validate --rejects FILE.csv');
+
+    const rejectsFile = path.join(bad, 'rejects.csv');
+    const withFile = consent(['validate', '--config', path.join(bad, 'consent.config.yaml'), '--rejects', rejectsFile], dir);
+    expect(withFile.code).toBe(1);
+    expect(withFile.stdout).toContain(`3 rejected rows written to ${rejectsFile}`);
+    expect(readFileSync(rejectsFile, 'utf8')).toBe(
+      [
+        'source,row_no,column_name,reason,detail,value',
+        'consent,1,consent_value,invalid consent value,not a recognised consent value,maybe',
+        'consent,2,consent_option,undeclared purpose,not a purpose declared in the config,Postcards',
+        'consent,3,consent_date,invalid date,not an ISO-8601 date or timestamp,2024-13-45',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('validate: lists at most five rejected rows per source and says how many more', () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    const rows = Array.from({ length: 8 }, (_, i) => `${i + 1},p${i}@x.org,Newsletter,maybe,2024-01-01`);
+    writeFileSync(path.join(bad, 'data/consent.csv'), `consent_id,email,consent_option,consent_value,consent_date\n${rows.join('\n')}\n`);
+    const { code, stdout } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
+    expect(code).toBe(1);
+    expect(stdout.match(/^    row \d+, consent_value: invalid consent value/gm)).toHaveLength(5);
+    expect(stdout).toContain('    row 5, consent_value: invalid consent value (not a recognised consent value)\n    … 3 more\n');
   });
 
   it('validate: exit 2 naming the key path of a bad config', () => {
