@@ -1,5 +1,5 @@
 import { queryRows } from '../../core/db/connection.js';
-import { lastDeliveries } from '../../core/exports/index.js';
+import { lastDeliveries, type DeliveryRecord } from '../../core/exports/index.js';
 import { normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
 import { warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
@@ -16,6 +16,13 @@ export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'ema
   if (trimmed.includes('@')) return trimmed ? { kind: 'email', value: trimmed.toLowerCase() } : undefined;
   const phone = normalisePhoneValue(trimmed, numbering);
   return phone ? { kind: 'phone', value: phone } : undefined;
+}
+
+/** What allowed a delivery: the deciding consent record, the purpose's default, or no consent check at all. */
+function deliveryBasis(d: DeliveryRecord): string {
+  if (d.purpose.trim().toLowerCase() === 'none') return 'internal export (purpose none): no consent check';
+  if (d.consent_source === null) return `consent by the ${d.purpose} default`;
+  return `consent ${d.consent_source}${d.consent_id ? ` ${d.consent_id}` : ''}${d.consent_date ? ` dated ${d.consent_date}` : ''}`;
 }
 
 const PROFILE_USAGE = 'usage: consent profile <email|phone> [--config PATH]';
@@ -53,20 +60,18 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     }
     return { runId: current.runId, profiles };
   });
-  const layout = warehouseLayout(config.warehouse);
-  const deliveries = await lastDeliveries(
-    layout,
-    found.profiles.map((p) => String(p.customer?.['customer_id'])),
-  );
   if (found.profiles.length === 0) {
     console.error(`no customer with that ${key.kind} in run ${found.runId}`);
     return EXIT_FAILURE;
   }
+  const layout = warehouseLayout(config.warehouse);
+  const profiles = [];
+  for (const profile of found.profiles) profiles.push({ ...profile, deliveries: await lastDeliveries(layout, String(profile.customer?.['customer_id'])) });
   if (json) {
-    console.log(JSON.stringify({ ...found, deliveries }, null, 2));
+    console.log(JSON.stringify({ runId: found.runId, profiles, deliveries: profiles.flatMap((p) => p.deliveries) }, null, 2));
     return EXIT_OK;
   }
-  for (const { customer, records, consent } of found.profiles) {
+  for (const { customer, records, consent, deliveries } of profiles) {
     console.log(`customer ${String(customer?.['customer_id'])} (run ${found.runId})`);
     for (const [field, value] of Object.entries(customer ?? {})) {
       if (field === 'customer_id') continue;
@@ -74,16 +79,14 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     }
     console.log('  source records:');
     for (const record of records) console.log(`    ${String(record['source'])}:${String(record['record_id'])} (row ${String(record['row_no'])}) email=${String(record['email'] ?? '')} phone=${String(record['phone'] ?? '')}`);
-    console.log('  effective consent:');
+    console.log('  effective consent (dates in UTC):');
     for (const c of consent) {
       const decided = c['basis'] === 'default' ? 'default (no valid record)' : `${String(c['source'])} consent ${String(c['consent_id'])}${c['consent_date'] ? ` dated ${String(c['consent_date'])}` : ' (undated)'}${c['basis'] === 'expired' ? ' — grant expired' : ''}`;
       console.log(`    ${String(c['purpose'])}: ${c['granted'] ? 'granted' : 'denied'} — decided by ${decided}; ${String(c['record_count'])} records considered`);
     }
+    console.log('  last deliveries:');
+    for (const d of deliveries) console.log(`    ${d.published_at} ${d.export} (purpose ${d.purpose}, ${d.change}) run ${d.run_id} — ${deliveryBasis(d)}`);
+    if (deliveries.length === 0) console.log('    (none)');
   }
-  console.log('last deliveries:');
-  for (const d of deliveries) {
-    console.log(`  ${d.published_at} ${d.export} (purpose ${d.purpose}, ${d.change}) run ${d.run_id} — consent ${d.consent_source ?? 'default'}${d.consent_id ? ` ${d.consent_id}` : ''}${d.consent_date ? ` dated ${d.consent_date}` : ''}`);
-  }
-  if (deliveries.length === 0) console.log('  (none)');
   return EXIT_OK;
 };

@@ -76,6 +76,7 @@ export async function appendAudit(layout: WarehouseLayout, config: LoadedConfig,
 }
 
 export interface DeliveryRecord {
+  customer_id: string;
   run_id: string;
   published_at: string;
   export: string;
@@ -86,20 +87,18 @@ export interface DeliveryRecord {
   consent_date: string | null;
 }
 
-/** The last deliveries of a customer (newest first), read-only. */
-export async function lastDeliveries(layout: WarehouseLayout, customerIds: readonly string[], limit = 10): Promise<DeliveryRecord[]> {
+/** The last deliveries of one customer (newest first), read-only. */
+export async function lastDeliveries(layout: WarehouseLayout, customerId: string, limit = 10): Promise<DeliveryRecord[]> {
   const file = auditDatabase(layout);
-  if (!existsSync(file) || customerIds.length === 0) return [];
+  if (!existsSync(file)) return [];
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection: DuckDBConnection = await instance.connect();
   try {
-    const params: Record<string, string | number> = { limit };
-    customerIds.forEach((id, index) => (params[`c${index}`] = id));
     return await queryRows<DeliveryRecord>(connection, {
-      sql: `SELECT run_id, published_at, export, purpose, change, consent_source, consent_id, consent_date
-            FROM deliveries WHERE customer_id IN (${customerIds.map((_, index) => `$c${index}`).join(', ')})
+      sql: `SELECT customer_id, run_id, published_at, export, purpose, change, consent_source, consent_id, consent_date
+            FROM deliveries WHERE customer_id = $customer
             ORDER BY published_at DESC, export LIMIT $limit`,
-      params,
+      params: { customer: customerId, limit },
     });
   } finally {
     connection.closeSync();

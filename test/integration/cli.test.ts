@@ -117,6 +117,39 @@ describe('consent CLI', () => {
     expect(missing.stderr).toContain('no customer with that email');
   });
 
+  it('profile: a key several customers hold lists each customer with only their own deliveries', async () => {
+    const shared = makeWorkspace();
+    cpSync(EXAMPLES_DIR, shared, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    // A placeholder phone on both people: never merged, but `consent profile 0000000000` finds both.
+    writeFileSync(
+      path.join(shared, 'data/crm_contacts.csv'),
+      'contact_id,first_name,last_name,email,phone,country\nC-001,Holly,Dickson,holly@contoso.com,0000000000,US\nC-002,Frank,Lee,frank@contoso.com,0000000000,US\n',
+    );
+    const configFile = path.join(shared, 'consent.config.yaml');
+    writeFileSync(
+      configFile,
+      readFileSync(configFile, 'utf8') +
+        '  - name: everyone-internal\n    segment: product-updates\n    purpose: none\n    format: csv\n    path: ./exports/internal\n    fields: [customer_id]\n',
+    );
+    writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('rule: "Consent option = Product updates & Consent value = True"', 'rule: "country = US"'));
+    await refreshLocally(loadConfig(configFile), { runId: 'run-shared' });
+    const { code, stdout } = consent(['profile', '000-000-0000', '--config', configFile], shared);
+    expect(code).toBe(0);
+    const blocks = stdout.split(/^customer /m).slice(1);
+    expect(blocks).toHaveLength(2);
+    const holly = blocks.find((b) => b.includes('first_name: Holly'))!;
+    const frank = blocks.find((b) => b.includes('first_name: Frank'))!;
+    const deliveryLines = (block: string) => block.split('last deliveries:\n')[1]!.trimEnd().split('\n').map((line) => line.replace(/^\s+\S+ \S+ /, ''));
+    expect(deliveryLines(holly)).toEqual([
+      'everyone-internal (purpose none, added) run run-shared — internal export (purpose none): no consent check',
+      'product-updates-file (purpose Product updates, added) run run-shared — consent consent 2 dated 2024-05-01 00:00:00',
+    ]);
+    expect(deliveryLines(frank)).toEqual([
+      'everyone-internal (purpose none, added) run run-shared — internal export (purpose none): no consent check',
+      'newsletter-file (purpose Newsletter, added) run run-shared — consent consent 3 dated 2024-05-02 00:00:00',
+    ]);
+  });
+
   it('segments and exports: sizes, changes, rows written and held back', () => {
     const segments = consent(['segments'], dir);
     expect(segments.code).toBe(0);

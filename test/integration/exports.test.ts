@@ -113,7 +113,7 @@ describe('exports across two refreshes', () => {
     const [bob] = await queryRows<{ customer_id: string }>(connection, { sql: "SELECT customer_id FROM customer_keys WHERE key_value = 'bob@example.org'" });
     connection.closeSync();
     instance.closeSync();
-    const deliveries = await lastDeliveries(layout, [bob!.customer_id]);
+    const deliveries = await lastDeliveries(layout, bob!.customer_id);
     expect(deliveries.map((d) => [d.run_id, d.export, d.change, d.consent_source, d.consent_id])).toEqual([
       ['run-1', 'de-internal', 'added', null, null],
       ['run-1', 'de-marketing', 'added', 'consent', 'c2'],
