@@ -34,6 +34,8 @@ export function parseRule(text: string, ctx: RuleContext): RuleAst {
 
 class Parser {
   private readonly lexer: Lexer;
+  /** Positions of the "(" being parsed, innermost last. */
+  private readonly openParens: number[] = [];
 
   constructor(
     private readonly text: string,
@@ -72,6 +74,10 @@ class Parser {
       this.lexer.next();
       parts.push(this.unary());
     }
+    // A rule that ends inside "(": say so before any pairing problem the missing ")" may have caused.
+    const innermost = this.openParens[this.openParens.length - 1];
+    const after = this.lexer.peek();
+    if (innermost !== undefined && after.kind === 'end') this.fail(after.start, `expected ")" to close the "(" at position ${innermost + 1} but found ${describe(after)}`);
     const items: RuleAst[] = [];
     for (let index = 0; index < parts.length; index++) {
       const part = parts[index] as Part;
@@ -112,7 +118,9 @@ class Parser {
   private primary(): Part {
     const token = this.lexer.next();
     if (token.kind === 'lparen') {
+      this.openParens.push(token.start);
       const inner = this.or();
+      this.openParens.pop();
       const close = this.lexer.next();
       if (close.kind !== 'rparen') this.fail(close.start, `expected ")" to close the "(" at position ${token.start + 1} but found ${describe(close)}`);
       return { node: inner };

@@ -29,6 +29,8 @@ describe('rule errors name the segment and the 1-based position', () => {
     ["country = 'DE", "'", 'unterminated string (close it with the same quote; double a quote to include it)'],
     ['country in ("DE, AT)', '"', 'unterminated string (close it with the same quote; double a quote to include it)'],
     ['(country = DE', undefined, 'expected ")" to close the "(" at position 1 but found the end of the rule'],
+    ['Consent option = Newsletter & (Consent value = True', undefined, 'expected ")" to close the "(" at position 31 but found the end of the rule'],
+    ['(country = DE | (Consent value = True', undefined, 'expected ")" to close the "(" at position 17 but found the end of the rule'],
     ['country =', undefined, 'expected a value after "="'],
     ['country = & age > 1', '&', 'expected a value after "="'],
     ['country = DE &', undefined, 'expected a condition (an attribute, "Consent option", "Consent value", "not" or "(") but found the end of the rule'],
