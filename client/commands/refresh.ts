@@ -4,6 +4,7 @@ import { formatSummary } from '../format-summary.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { refreshNow, waitForRefresh } from '../refresh-now.js';
 import { connectClient } from '../temporal-connection.js';
+import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import type { CommandHandler } from '../cli.js';
 
 /** `consent refresh [--wait]`: refresh now; with --wait, live progress and the summary, non-zero on failure. */
@@ -17,6 +18,7 @@ export const runRefreshCommand: CommandHandler = async ({ config: configPath, wa
         ? `a refresh is running (workflow ${started.workflowId}); one follow-up refresh is queued to start when it ends`
         : `refresh started: workflow ${started.workflowId}`,
     );
+    if ((await workerIsPolling(client, config)) === false) console.error(`warning: ${noWorkerWarning(config)}`);
     if (!wait) return EXIT_OK;
     try {
       const result = await waitForRefresh(client, started, createProgressPrinter());

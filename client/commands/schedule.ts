@@ -2,6 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client
 import { loadConfigFrom } from '../config-path.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { upsertSchedule } from '../schedule.js';
+import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import { connectClient } from '../temporal-connection.js';
 import type { CommandHandler } from '../cli.js';
 
@@ -50,6 +51,7 @@ export const runScheduleCommand: CommandHandler = async ({ positionals, config: 
       case 'trigger':
         await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
         console.log(`schedule ${config.schedule.id} triggered`);
+        if ((await workerIsPolling(client, config)) === false) console.error(`warning: ${noWorkerWarning(config)}`);
         break;
       case 'delete':
         await handle.delete();

@@ -13,7 +13,7 @@ import { SourceError } from '../errors.js';
 import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
 import { matchColumn } from './resolve-columns.js';
-import { mappedColumns, readerError } from './source-file.js';
+import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
 import { csvRejectTables, createWorkTableSql, sourceTable } from './tables.js';
 
@@ -58,18 +58,24 @@ export async function readSource(connection: DuckDBConnection, source: SourceCon
 }
 
 /** Resolves every mapped column against the file's columns; returns the matched column index of each. */
-function resolveColumns(source: SourceConfig, wanted: readonly string[], available: readonly string[]): number[] {
+/**
+ * Positions of the wanted columns in the file. Errors name the config keys mapping the column, never the
+ * file's own column names (a file without a header row would put its first data row in the message).
+ */
+function resolveColumns(source: SourceConfig, index: number, wanted: readonly string[], available: readonly string[]): number[] {
   return wanted.map((column) => {
     const match = matchColumn(column, available);
     if (match.kind === 'found') return match.index;
+    const keys = configKeysOfColumn(source, index, column);
+    const mappedBy = keys.length > 0 ? `; mapped by ${keys.join(', ')}` : '';
     if (match.kind === 'ambiguous') {
-      throw new SourceError(source.name, source.path, `mapped column is ambiguous: ${match.count} columns match it when case and surrounding spaces are ignored`, column);
+      throw new SourceError(source.name, source.path, `mapped column is ambiguous: ${match.count} columns match it when case and surrounding spaces are ignored${mappedBy}`, column);
     }
     const hint =
       source.format === 'csv' && available.length === 1
         ? ' (the header has a single column: is csv.delimiter right?)'
         : ` (the file has ${available.length} column${available.length === 1 ? '' : 's'})`;
-    throw new SourceError(source.name, source.path, `mapped column not found${hint}`, column);
+    throw new SourceError(source.name, source.path, `mapped column not found${hint}${mappedBy}`, column);
   });
 }
 
@@ -117,7 +123,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
     throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is blank`);
   }
   const available = header ? first.fields : first.fields.map((_, i) => `column${i}`);
-  const positions = resolveColumns(source, wanted, available);
+  const positions = resolveColumns(source, index, wanted, available);
 
   const { errors, scans } = csvRejectTables(index);
   await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(errors)}` });
@@ -207,7 +213,7 @@ async function readParquet(connection: DuckDBConnection, source: SourceConfig, i
     describe.statement(`DESCRIBE SELECT * FROM read_parquet(${describe.bind(source.path)})`),
   );
   const available = described.map((row) => row.column_name);
-  const positions = resolveColumns(source, wanted, available);
+  const positions = resolveColumns(source, index, wanted, available);
   const projections = wanted
     .map((_, i) => `CAST(${allowedIdentifier(available[positions[i]!]!, available)} AS VARCHAR) AS ${quoteIdentifier(`f${i}`)}`)
     .join(', ');
@@ -253,7 +259,7 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     sql: `SELECT DISTINCT unnest(json_keys(json)) AS key FROM ${read} WHERE json_type(json) = 'OBJECT' ORDER BY key`,
   });
   const available = keys.map((row) => row.key);
-  const positions = resolveColumns(source, wanted, available);
+  const positions = resolveColumns(source, index, wanted, available);
 
   // An object with a mapped key twice is ambiguous (readers disagree on which value counts): the row is
   // rejected rather than one of its values silently dropped. `duplicate` names the first such column.

@@ -41,6 +41,27 @@ export function mappedColumns(source: SourceConfig): string[] {
   return [...new Set(columns.filter((column): column is string => column !== undefined))];
 }
 
+/**
+ * The config key paths that map `column` in source `index` (e.g. `sources[1].primaryKey`,
+ * `sources[0].attributes.first_name`), so an error about a column names what to change.
+ */
+export function configKeysOfColumn(source: SourceConfig, index: number, column: string): string[] {
+  const at = (key: string) => `sources[${index}].${key}`;
+  const entries: [string, string | undefined][] = [
+    [at('primaryKey'), source.primaryKey],
+    [at('keys.email'), source.keys.email],
+    [at('keys.phone'), source.keys.phone],
+  ];
+  if (source.type === 'profiles') {
+    for (const [name, mapped] of Object.entries(source.attributes)) entries.push([at(`attributes.${name}`), mapped]);
+    for (const [name, mapped] of Object.entries(source.consent?.purposes ?? {})) entries.push([at(`consent.purposes.${name}`), mapped]);
+    entries.push([at('consent.date'), source.consent?.date]);
+  } else {
+    entries.push([at('option'), source.option], [at('value'), source.value], [at('date'), source.date]);
+  }
+  return entries.filter(([, mapped]) => mapped === column).map(([key]) => key);
+}
+
 /** Wraps a reader failure (bad format, I/O) as a SourceError; other errors (memory, bugs) pass through. */
 export function readerError(source: SourceConfig, error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);

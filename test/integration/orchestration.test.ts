@@ -226,3 +226,24 @@ describe('orchestration', () => {
     expect(readCurrentRun(warehouseLayout(workspace.config.warehouse))?.runId).toBe(recovered.runId);
   });
 });
+
+describe('refresh with no worker running', () => {
+  it('consent refresh says that no worker polls the task queue (the refresh waits for one)', async () => {
+    const workspace = exampleWorkspace(inject('temporalAddress'), uniqueQueue('no-worker'));
+    const bin = path.resolve(import.meta.dirname, '../../bin/consent.js');
+    const { status, stderr } = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, 'refresh', '--config', workspace.configFile], { encoding: 'utf8', timeout: 60_000 }, (error, _stdout, stderr) =>
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr }),
+      );
+    });
+    expect(status).toBe(0);
+    expect(stderr).toContain(`warning: no worker is polling task queue "${workspace.config.temporal.taskQueue}": the refresh waits until one starts`);
+    const { Connection, Client } = await import('@temporalio/client');
+    const connection = await Connection.connect({ address: workspace.config.temporal.address });
+    const client = new Client({ connection, namespace: workspace.config.temporal.namespace });
+    for await (const execution of client.workflow.list({ query: `TaskQueue = '${workspace.config.temporal.taskQueue}' AND ExecutionStatus = 'Running'` })) {
+      await client.workflow.getHandle(execution.workflowId, execution.runId).terminate('test cleanup');
+    }
+    await connection.close();
+  });
+});

@@ -65,7 +65,7 @@ describe('file-level failures', () => {
   test('a mapped column absent from the header is named in the error', async () => {
     const file = ws.write('crm.csv', 'contact_id,email,first_name,country\n1,a@example.org,Ann,GB\n');
     const error = await importError(ws.config([crmSource(file)]));
-    expect(error.message).toBe(`source "crm" (${file}) column "phone": mapped column not found (the file has 4 columns)`);
+    expect(error.message).toBe(`source "crm" (${file}) column "phone": mapped column not found (the file has 4 columns); mapped by sources[0].keys.phone`);
     expect(error.column).toBe('phone');
   });
 
@@ -84,7 +84,7 @@ describe('file-level failures', () => {
     const file = ws.write('crm.csv', 'contact_id;email;phone;first_name;country\n1;a@example.org;;Ann;GB\n');
     const error = await importError(ws.config([crmSource(file, { csv: { delimiter: '|' } })]));
     expect(error.message).toBe(
-      `source "crm" (${file}) column "contact_id": mapped column not found (the header has a single column: is csv.delimiter right?)`,
+      `source "crm" (${file}) column "contact_id": mapped column not found (the header has a single column: is csv.delimiter right?); mapped by sources[0].primaryKey`,
     );
     // With the right delimiter, or none, the same file reads.
     for (const csv of [{ delimiter: ';' }, {}]) {
@@ -99,7 +99,7 @@ describe('file-level failures', () => {
     const file = ws.write('crm.csv', 'contact_id, Email ,email ,phone,first_name,country\n');
     const error = await importError(ws.config([crmSource(file, { keys: { email: 'EMAIL' } })]));
     expect(error.message).toBe(
-      `source "crm" (${file}) column "EMAIL": mapped column is ambiguous: 2 columns match it when case and surrounding spaces are ignored`,
+      `source "crm" (${file}) column "EMAIL": mapped column is ambiguous: 2 columns match it when case and surrounding spaces are ignored; mapped by sources[0].keys.email`,
     );
   });
 

@@ -98,7 +98,7 @@ describe('Parquet', () => {
     const file = await writeParquet('x.parquet', `SELECT 1 AS contact_id, 'a@example.org' AS email, 'Ann' AS first_name`);
     const source = crmSource(file, { format: 'parquet' });
     const error = await expectSourceError(ws.config([source]), 0);
-    expect(error.message).toBe(`source "crm" (${file}) column "phone": mapped column not found (the file has 3 columns)`);
+    expect(error.message).toBe(`source "crm" (${file}) column "phone": mapped column not found (the file has 3 columns); mapped by sources[0].keys.phone`);
 
     const notParquet = ws.write('fake.parquet', 'contact_id,email\n1,a@example.org\n');
     const error2 = await expectSourceError(ws.config([crmSource(notParquet, { format: 'parquet' })]), 0);
@@ -159,7 +159,7 @@ describe('JSON lines', () => {
 
     const noEmail = ws.write('people.jsonl', '{"id": 1}\n');
     expect((await expectSourceError(ws.config([{ ...source, path: noEmail }]), 0)).message).toBe(
-      `source "people" (${noEmail}) column "email": mapped column not found (the file has 1 column)`,
+      `source "people" (${noEmail}) column "email": mapped column not found (the file has 1 column); mapped by sources[0].keys.email`,
     );
   });
 });
