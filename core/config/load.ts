@@ -24,11 +24,37 @@ export function formatKeyPath(issuePath: readonly PropertyKey[]): string {
     .join('');
 }
 
+/** What a missing required key is for, by key path with indexes as [*]. */
+const REQUIRED_HINTS: Record<string, string> = {
+  'exports[*].purpose': 'the purpose whose consent guards this export (write `none` for an internal export)',
+  'exports[*].segment': 'the name of the segment this export writes',
+  'exports[*].path': 'the folder the export files go to',
+  'exports[*].name': 'a name for the export (its file names)',
+  'segments[*].name': 'a name for the segment',
+  'segments[*].rule': 'the rule, e.g. "Consent option = Newsletter & Consent value = True"',
+  'sources[*].name': 'a name for the source',
+  'sources[*].type': '`profiles` or `consent`',
+  'sources[*].format': '`csv`, `parquet` or `jsonl`',
+  'sources[*].path': 'the file to read',
+  'sources[*].primaryKey': "the column holding each row's id",
+  'sources[*].keys': 'the email and/or phone columns, e.g. { email: email }',
+  'sources[*].value': 'the column holding the consent value (true/false, yes/no, …)',
+};
+
+/** A zod issue as the user should read it: a missing key says it is required, and what it is for. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    const hint = REQUIRED_HINTS[formatKeyPath(issue.path).replace(/\[\d+\]/g, '[*]')];
+    return hint === undefined ? `required (${issue.expected})` : `required: ${hint}`;
+  }
+  return issue.message;
+}
+
 export function configErrorFromZod(error: z.ZodError): ConfigError {
-  const issues = error.issues.map((issue) => `${formatKeyPath(issue.path) || '(top level)'}: ${issue.message}`);
+  const issues = error.issues.map((issue) => `${formatKeyPath(issue.path) || '(top level)'}: ${issueMessage(issue)}`);
   const first = error.issues[0];
   const firstPath = first ? formatKeyPath(first.path) : '';
-  const err = new ConfigError(firstPath, first?.message ?? 'invalid config');
+  const err = new ConfigError(firstPath, first ? issueMessage(first) : 'invalid config');
   err.message = issues.length === 1 ? issues[0]! : `${issues.length} problems:\n  ${issues.join('\n  ')}`;
   return err;
 }

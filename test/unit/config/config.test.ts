@@ -57,6 +57,16 @@ describe('config loading', () => {
     expect(errorOf(raw).message).toBe('sources[1].keys: a consent source maps exactly one alternate key: email or phone');
   });
 
+  it('a missing required key says it is required and what it is for', () => {
+    const raw = base();
+    delete (raw.exports[0] as Record<string, unknown>)['purpose'];
+    delete (raw.sources[0] as Record<string, unknown>)['primaryKey'];
+    expect(errorOf(raw).message).toBe(
+      "2 problems:\n  sources[0].primaryKey: required: the column holding each row's id\n  exports[0].purpose: required: the purpose whose consent guards this export (write `none` for an internal export)",
+    );
+    expect(errorOf({ ...base(), sources: undefined }).message).toBe('sources: required (array)');
+  });
+
   it('rejects an unknown key', () => {
     expect(errorOf({ ...base(), segmentz: [] }).message).toContain('segmentz');
   });
