@@ -2,6 +2,7 @@
  * Loading a config file: YAML → zod validation → paths resolved against the config file's folder.
  * Every error is a ConfigError naming the offending key path.
  */
+import { exportPathProblems } from './path-checks.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -66,7 +67,7 @@ export function parseConfig(raw: unknown, configFile: string): LoadedConfig {
   const configDir = path.dirname(path.resolve(configFile));
   const resolve = (p: string) => path.resolve(configDir, p);
   const config = result.data;
-  return {
+  const loaded: LoadedConfig = {
     ...config,
     configFile: path.resolve(configFile),
     configDir,
@@ -77,6 +78,13 @@ export function parseConfig(raw: unknown, configFile: string): LoadedConfig {
     sources: config.sources.map((source) => ({ ...source, path: resolve(source.path) })),
     exports: config.exports.map((exportConfig) => ({ ...exportConfig, path: resolve(exportConfig.path) })),
   };
+  const problems = exportPathProblems(loaded);
+  if (problems.length > 0) {
+    const error = new ConfigError(problems[0]!.key, problems[0]!.message);
+    if (problems.length > 1) error.message = `${problems.length} problems:\n  ${problems.map((p) => `${p.key}: ${p.message}`).join('\n  ')}`;
+    throw error;
+  }
+  return loaded;
 }
 
 /** The certificate and key files of `temporal.tls`, made absolute; serverName is not a path. */

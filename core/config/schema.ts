@@ -2,6 +2,7 @@
  * The configuration contract (design §9). Keys are the public interface: extend, never rename.
  * Everything a user writes in `consent.config.yaml` is validated here before any work starts.
  */
+import { cronProblem, dateFormatProblem, memoryLimitProblem, timeZoneProblem } from './value-checks.js';
 import { z } from 'zod';
 
 /** Names used as SQL identifiers (attributes, sources) are restricted so they can be allow-listed. */
@@ -372,4 +373,18 @@ function checkCrossReferences(config: ConsentConfig, ctx: RefineCtx): void {
   if (config.schedule.cron !== undefined && config.schedule.interval !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'set either cron or interval, not both' });
   }
+  checkRunTimeValues(config, ctx);
+}
+
+/** Values Temporal or DuckDB would only refuse at run time, inside an activity or a schedule call. */
+function checkRunTimeValues(config: ConsentConfig, ctx: RefineCtx): void {
+  const report = (path: (string | number)[], problem: string | undefined) => {
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path, message: problem });
+  };
+  if (config.schedule.cron !== undefined) report(['schedule', 'cron'], cronProblem(config.schedule.cron));
+  report(['schedule', 'timezone'], timeZoneProblem(config.schedule.timezone));
+  if (config.duckdb.memoryLimit !== undefined) report(['duckdb', 'memoryLimit'], memoryLimitProblem(config.duckdb.memoryLimit));
+  config.sources.forEach((source, index) => {
+    if (source.dateFormat !== undefined) report(['sources', index, 'dateFormat'], dateFormatProblem(source.dateFormat));
+  });
 }

@@ -46,7 +46,13 @@ function refuseSymlink(target: string, exportName: string): void {
 
 /** Creates the folders and checks that every file we will write stays inside the configured folder. */
 export function prepareExportFolders(paths: ExportPaths, exportName: string): void {
-  mkdirSync(paths.folder, { recursive: true });
+  try {
+    mkdirSync(paths.folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    throw new ConfigError('exports', `export "${exportName}": its path ${paths.folder} (or a folder above it) is a file, not a folder`);
+  }
   const realFolder = realpathSync(paths.folder);
   for (const dir of [path.join(paths.folder, 'runs'), paths.runFolder]) {
     refuseSymlink(dir, exportName);

@@ -59,6 +59,13 @@ export async function discardRun(context: Omit<PublishContext, 'clock'>, runId: 
   await runDatabases.close(runId, { checkpoint: false });
   const file = layout.runDatabase(runId);
   for (const target of [file, `${file}.wal`, layout.runSummary(runId)]) rmSync(target, { force: true });
-  for (const exportConfig of config.exports) rmSync(path.join(exportConfig.path, 'runs', runId), { recursive: true, force: true });
+  for (const exportConfig of config.exports) {
+    try {
+      rmSync(path.join(exportConfig.path, 'runs', runId), { recursive: true, force: true });
+    } catch (error) {
+      // The export path is a file (the run failed on it): nothing of this run was written there.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+    }
+  }
   return true;
 }

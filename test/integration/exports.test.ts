@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lastDeliveries, runExport } from '../../core/exports/index.js';
+import { ConfigError } from '../../core/errors.js';
 import { queryRows } from '../../core/db/connection.js';
 import { refreshLocally, type LocalRefreshResult } from '../../core/pipeline/index.js';
 import { openPublishedRun, RunDatabases, warehouseLayout } from '../../core/warehouse/index.js';
@@ -169,6 +170,20 @@ describe('export paths', () => {
     mkdirSync(path.join(dir, 'out/news'), { recursive: true });
     symlinkSync(outside, path.join(dir, 'out/news/runs'));
     await expect(refreshLocally(workspace.config, { runId: 'run-1' })).rejects.toThrow(/is a symbolic link; refusing to write through it/);
+    expect(() => readFileSync(path.join(dir, 'wh/current.json'))).toThrow();
+  });
+
+  it('an export path that is a file fails at once, naming the export (nothing published)', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'profiles.csv'), PROFILES);
+    writeFileSync(path.join(dir, 'consent.csv'), CONSENT_RUN_1);
+    const workspace = config(dir);
+    mkdirSync(path.join(dir, 'out'), { recursive: true });
+    writeFileSync(path.join(dir, 'out/news'), 'not a folder');
+    const error = await refreshLocally(workspace.config, { runId: 'run-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(`exports: export "news-file": its path ${path.join(dir, 'out/news')} (or a folder above it) is a file, not a folder`);
+    expect(readFileSync(path.join(dir, 'out/news'), 'utf8')).toBe('not a folder');
     expect(() => readFileSync(path.join(dir, 'wh/current.json'))).toThrow();
   });
 

@@ -67,6 +67,27 @@ describe('config loading', () => {
     expect(errorOf({ ...base(), sources: undefined }).message).toBe('sources: required (array)');
   });
 
+  it('refuses export folders that would overwrite a source file or mix with the warehouse', () => {
+    const raw = base();
+    raw.exports[0]!.name = 'consent';
+    raw.exports[0]!.path = './data';
+    expect(errorOf(raw).message).toBe(
+      'exports[0].path: the export would overwrite or delete sources[1] ("consent", /project/data/consent.csv); give the export a folder of its own',
+    );
+    raw.exports[0]!.path = './data/consent.csv/..'; // the same folder, written another way
+    expect(errorOf(raw).message).toContain('would overwrite or delete sources[1]');
+    raw.exports[0]!.path = './.consent';
+    expect(errorOf(raw).message).toBe('exports[0].path: /project/.consent overlaps the warehouse folder /project/.consent; give the export a folder of its own');
+    raw.exports[0]!.path = './.consent/exports';
+    expect(errorOf(raw).message).toContain('exports[0].path: /project/.consent/exports overlaps the warehouse folder');
+    raw.exports[0]!.path = '.';
+    expect(errorOf(raw).message).toContain('exports[0].path: /project overlaps the warehouse folder');
+    // Next to the sources, under another name, is fine.
+    raw.exports[0]!.name = 'newsletter-file';
+    raw.exports[0]!.path = './data';
+    expect(parseConfig(raw, '/project/c.yaml').exports[0]!.path).toBe('/project/data');
+  });
+
   it('rejects an unknown key', () => {
     expect(errorOf({ ...base(), segmentz: [] }).message).toContain('segmentz');
   });
