@@ -8,7 +8,7 @@ import { ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type Sche
 import type { LoadedConfig } from '../core/config/load.js';
 import { readWarehouseId, warehouseLayout } from '../core/warehouse/index.js';
 import type { RefreshInput, RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
-import { describeSchedule, REFRESH_WORKFLOW_TYPE } from './schedule.js';
+import { assertScheduleServesWarehouse, describeSchedule, REFRESH_WORKFLOW_TYPE } from './schedule.js';
 
 export interface StartedRefresh {
   /** The refresh serving the press; with `waitForStart: false` and a run in progress, the running one. */
@@ -45,6 +45,7 @@ export async function refreshNow(client: Client, config: LoadedConfig, options: 
   const scheduleId = config.schedule.id;
   const description = await describeSchedule(client, scheduleId);
   if (description) {
+    assertScheduleServesWarehouse(description, config);
     const handle = client.schedule.getHandle(scheduleId);
     const known = new Set(description.info.recentActions.map((action) => action.action.workflow.firstExecutionRunId));
     for (const action of description.info.runningActions) known.add(action.workflow.firstExecutionRunId);

@@ -4,6 +4,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import type { LoadedConfig } from '../core/config/load.js';
+import { ConfigError } from '../core/errors.js';
 import { readWarehouseId, warehouseLayout } from '../core/warehouse/index.js';
 import type { RefreshInput } from '../workflows/refresh-types.js';
 
@@ -30,9 +31,35 @@ export function scheduleOptions(config: LoadedConfig): ScheduleOptions {
       staticSummary: `consent refresh (${config.configFile.split(/[\\/]/).pop()})`,
       staticDetails: `Consent refresh of warehouse ${config.warehouse}: import ${config.sources.length} sources, unify, ${config.segments.length} segments, ${config.exports.length} exports, publish.`,
     },
+    memo: { warehouse: config.warehouse },
     policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: schedule.catchupWindow as '1h', pauseOnFailure: false },
     state: { paused: schedule.paused, note: schedule.paused ? 'paused by config' : 'created from config' },
   };
+}
+
+/** The warehouse a schedule refreshes, as far as it says: the id in its workflow input and the folder in its memo. */
+function scheduledWarehouse(description: ScheduleDescription): { id?: string; folder?: string } {
+  const action = description.action as { args?: unknown[] };
+  const input = action.args?.[0] as Partial<RefreshInput> | undefined;
+  const folder = description.memo?.['warehouse'];
+  return { ...(input?.warehouseId ? { id: input.warehouseId } : {}), ...(typeof folder === 'string' ? { folder } : {}) };
+}
+
+/**
+ * Refuses a schedule that refreshes another warehouse: two configs with one `schedule.id` would otherwise
+ * take the schedule over from each other, and refreshes of one would be sent to the other's worker. The
+ * same folder with a new id (the warehouse was deleted and re-created) is still this config's.
+ */
+export function assertScheduleServesWarehouse(description: ScheduleDescription, config: LoadedConfig): void {
+  const theirs = scheduledWarehouse(description);
+  const ourId = readWarehouseId(warehouseLayout(config.warehouse));
+  if (theirs.id !== undefined && theirs.id === ourId) return; // this warehouse, wherever its folder is now
+  if (theirs.folder !== undefined ? theirs.folder === config.warehouse : theirs.id === undefined || ourId === undefined) return;
+  const where = theirs.folder ?? `the warehouse with id ${theirs.id}`;
+  throw new ConfigError(
+    'schedule.id',
+    `schedule "${config.schedule.id}" already refreshes another warehouse (${where}); give this config its own schedule.id (this warehouse: ${config.warehouse})`,
+  );
 }
 
 /** Creates the schedule, or updates it to match the config when it exists (idempotent). */
@@ -44,6 +71,7 @@ export async function upsertSchedule(client: Client, config: LoadedConfig): Prom
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     const handle = client.schedule.getHandle(options.scheduleId);
+    assertScheduleServesWarehouse(await handle.describe(), config);
     await handle.update((previous) => ({
       ...previous,
       spec: options.spec,

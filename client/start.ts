@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, RuleError } from '../core/errors.js';
 import { warehouseLayout } from '../core/warehouse/index.js';
 import { createRefreshWorkers } from '../worker/create-worker.js';
 import { ensureDevServer, parseAddress } from './dev-server.js';
@@ -16,6 +16,8 @@ import { refreshNow, waitForRefresh } from './refresh-now.js';
 import { upsertSchedule } from './schedule.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal-connection.js';
 import { loadConfigFrom } from './config-path.js';
+import { checkConfigBeforeRun, rootCauseMessage } from './preflight.js';
+import { installRuntime } from '../worker/runtime.js';
 
 const UI_PORT = 8233;
 
@@ -29,6 +31,10 @@ async function main(): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfigFrom(values.config);
+  checkConfigBeforeRun(config);
+  // The embedded worker's own warnings (activity failures with stack traces) stay off the terminal: the
+  // refresh's outcome is printed below. CONSENT_TEMPORAL_LOG_LEVEL brings them back.
+  installRuntime(process.env['CONSENT_TEMPORAL_LOG_LEVEL'] ? {} : { level: 'ERROR' });
   const log = (line: string) => console.error(line);
   log(`config: ${config.configFile}`);
   const layout = warehouseLayout(config.warehouse);
@@ -58,7 +64,7 @@ async function main(): Promise<number> {
       console.log(formatSummary(result));
       if ((result.deliveries ?? []).some((d) => d.failedBatches > 0)) code = EXIT_FAILURE;
     } catch (error) {
-      console.error(`refresh failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+      console.error(`refresh failed: ${rootCauseMessage(error)}`);
       code = EXIT_FAILURE;
     }
     const ui = server.uiUrl ?? `(the Web UI of your Temporal server)`;
@@ -84,6 +90,6 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : String(error));
-    process.exit(error instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
+    process.exit(error instanceof ConfigError || error instanceof RuleError ? EXIT_USAGE : EXIT_FAILURE);
   },
 );

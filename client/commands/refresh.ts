@@ -4,6 +4,7 @@ import { formatSummary } from '../format-summary.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { refreshNow, waitForRefresh } from '../refresh-now.js';
 import { connectClient } from '../temporal-connection.js';
+import { rootCauseMessage } from '../preflight.js';
 import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import type { CommandHandler } from '../cli.js';
 
@@ -30,8 +31,7 @@ export const runRefreshCommand: CommandHandler = async ({ config: configPath, wa
       }
       return EXIT_OK;
     } catch (error) {
-      const cause = (error as Error).cause;
-      console.error(`refresh failed: ${cause instanceof Error ? cause.message : (error as Error).message}`);
+      console.error(`refresh failed: ${rootCauseMessage(error)}`);
       return EXIT_FAILURE;
     }
   } finally {

@@ -2,8 +2,7 @@ import { openInstance, withConnection } from '../../core/db/connection.js';
 import { SourceError } from '../../core/errors.js';
 import path from 'node:path';
 import { firstRejects, importSource, writeRejectsCsv, type RejectLine } from '../../core/import/index.js';
-import { compileSegment } from '../../core/segments/index.js';
-import { resolveExportFields } from '../../core/exports/index.js';
+import { checkConfigBeforeRun } from '../preflight.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandHandler } from '../cli.js';
@@ -23,8 +22,7 @@ function rejectLine(line: RejectLine): string {
  */
 export const runValidateCommand: CommandHandler = async ({ config: configPath, json, rejects: rejectsFile }) => {
   const config = loadConfigFrom(configPath);
-  config.segments.forEach((_, index) => compileSegment(config, index));
-  config.exports.forEach((_, index) => resolveExportFields(config, index));
+  checkConfigBeforeRun(config);
   const instance = await openInstance(':memory:', { memoryLimit: config.duckdb.memoryLimit, threads: config.duckdb.threads, tempDirectory: config.duckdb.tempDirectory });
   const results = [];
   const listed: { total: number; lines: RejectLine[] }[] = [];

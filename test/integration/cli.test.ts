@@ -3,7 +3,7 @@
  * validate, profile, segments and exports on real files.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { refreshLocally } from '../../core/pipeline/index.js';
@@ -157,6 +157,24 @@ describe('consent CLI', () => {
     const exports = consent(['exports'], dir);
     expect(exports.code).toBe(0);
     expect(exports.stdout).toMatch(/last run run-cli-1 at .*: 1 rows written, 0 held back by the consent guard/);
+  });
+
+  it('npm start checks rules and export fields before touching Temporal: exit 2 naming the segment', () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    const configFile = path.join(bad, 'consent.config.yaml');
+    writeFileSync(
+      configFile,
+      readFileSync(configFile, 'utf8')
+        .replace('rule: "Consent option = Newsletter & Consent value = True"', 'rule: "(Consent option = Newsletter & & Consent value = True"')
+        .replace('address: localhost:7233', 'address: localhost:1'), // nothing listens there: a Temporal call would fail differently
+    );
+    const start = path.resolve(import.meta.dirname, '../../client/start.ts');
+    const tsx = path.resolve(import.meta.dirname, '../../node_modules/tsx/dist/cli.mjs');
+    const result = spawnSync(process.execPath, [tsx, start, '--once', '--config', configFile], { cwd: bad, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('segment "newsletter", rule position 32: expected a condition');
+    expect(existsSync(path.join(bad, '.consent'))).toBe(false);
   });
 
   it('bad usage exits 2', () => {

@@ -247,3 +247,37 @@ describe('refresh with no worker running', () => {
     await connection.close();
   });
 });
+
+describe('one schedule id, two warehouses', () => {
+  it('a second config with the same schedule.id is refused instead of taking the schedule over', async () => {
+    const queue = uniqueQueue('shared-schedule');
+    const first = exampleWorkspace(inject('temporalAddress'), queue);
+    const second = exampleWorkspace(inject('temporalAddress'), queue); // another folder, same schedule id
+    const { Connection, Client } = await import('@temporalio/client');
+    const { ConfigError } = await import('../../core/errors.js');
+    const { ensureWarehouseId } = await import('../../core/warehouse/index.js');
+    const connection = await Connection.connect({ address: first.config.temporal.address });
+    const client = new Client({ connection, namespace: first.config.temporal.namespace });
+    try {
+      ensureWarehouseId(warehouseLayout(first.config.warehouse));
+      ensureWarehouseId(warehouseLayout(second.config.warehouse));
+      await upsertSchedule(client, first.config);
+      const refused = await upsertSchedule(client, second.config).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as Error).message).toBe(
+        `schedule.id: schedule "${queue}-schedule" already refreshes another warehouse (${first.config.warehouse}); give this config its own schedule.id (this warehouse: ${second.config.warehouse})`,
+      );
+      await expect(refreshNow(client, second.config)).rejects.toThrow(/already refreshes another warehouse/);
+      // The schedule still starts the first warehouse's refreshes.
+      const description = await client.schedule.getHandle(first.config.schedule.id).describe();
+      expect(description.memo).toEqual({ warehouse: first.config.warehouse });
+      // The first warehouse deleted and re-created (a new id, the same folder) is still the schedule's own.
+      rmSync(first.config.warehouse, { recursive: true, force: true });
+      ensureWarehouseId(warehouseLayout(first.config.warehouse));
+      await expect(upsertSchedule(client, first.config)).resolves.toMatchObject({ created: false });
+    } finally {
+      await client.schedule.getHandle(first.config.schedule.id).delete().catch(() => undefined);
+      await connection.close();
+    }
+  });
+});
