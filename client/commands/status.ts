@@ -29,7 +29,10 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
   try {
     const { client, connection } = await connectClient(config);
     try {
-      for await (const execution of client.workflow.list({ query: `WorkflowType = 'RefreshWorkflow' AND TaskQueue = '${config.temporal.taskQueue.replaceAll("'", '')}'`, pageSize: 20 })) {
+      // This config's refreshes only: those its schedule started, and its manual ones (ids are validated names).
+      const scheduleId = config.schedule.id;
+      const query = `WorkflowType = 'RefreshWorkflow' AND (TemporalScheduledById = '${scheduleId}' OR WorkflowId = '${scheduleId}-manual')`;
+      for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
         const memo = (execution.memo ?? {}) as Record<string, unknown>;
         runs.push({
           workflowId: execution.workflowId,
@@ -61,9 +64,18 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
   if (temporalError) console.log(`Temporal not reachable at ${config.temporal.address}: ${temporalError}`);
   if (runs.length) console.log('recent refreshes:');
   for (const r of runs) {
-    const counts = [r.rowsRead !== null ? `${r.rowsRead} rows` : '', r.customers !== null ? `${r.customers} customers` : '', r.segmentSizes ? `segments ${JSON.stringify(r.segmentSizes)}` : '', r.exportRows ? `exports ${JSON.stringify(r.exportRows)}` : '']
+    const named = (counts: unknown) =>
+      Object.entries((counts ?? {}) as Record<string, unknown>)
+        .map(([name, count]) => `${name} ${String(count)}`)
+        .join(', ');
+    const counts = [
+      r.rowsRead !== null ? `${r.rowsRead} rows read` : '',
+      r.customers !== null ? `${r.customers} customers` : '',
+      r.segmentSizes ? `segments: ${named(r.segmentSizes)}` : '',
+      r.exportRows ? `rows exported: ${named(r.exportRows)}` : '',
+    ]
       .filter(Boolean)
-      .join(', ');
+      .join('; ');
     console.log(`  ${r.startedAt}  ${r.status.padEnd(10)} ${r.trigger.padEnd(8)} ${r.durationS !== null ? `${r.durationS}s` : 'running'}  ${r.runId ?? ''}  ${counts}${r.error ? `  error: ${r.error}` : ''}`);
   }
   return EXIT_OK;

@@ -110,6 +110,7 @@ describe('orchestration', () => {
     const text = await run(['status']);
     expect(text.stdout).toContain(`current run: ${parsed.current.runId}`);
     expect(text.stdout).toMatch(/COMPLETED\s+manual/);
+    expect(text.stdout).toContain('6 rows read; 2 customers; segments: newsletter 1, product-updates 1; rows exported: newsletter-file 1, product-updates-file 1');
   });
 
   it('upserting the schedule twice is idempotent', async () => {
