@@ -15,7 +15,7 @@ import { runServerCommand } from './commands/server.js';
 import { runStatusCommand } from './commands/status.js';
 import { runValidateCommand } from './commands/validate.js';
 
-const USAGE = `usage: consent <command> [--config PATH]
+const USAGE = `usage: consent <command> [--config PATH] [--json]
 
 commands:
   refresh [--wait]                 refresh now (through the schedule; never overlaps a running refresh)
@@ -29,6 +29,9 @@ commands:
   report [--open]                  path of the latest HTML run report (--open: open it in a browser)
   init --from FILE [FILE…]         write a starter ./consent.config.yaml (or --config PATH) from source files
   server stop                      stop the local dev server started by npm start
+
+options: --config PATH (default ./consent.config.yaml), --json (machine-readable output of status, validate,
+profile, segments, exports, refresh --wait)
 
 exit codes: 0 ok, 1 failure (or rejects found by validate), 2 bad usage or config`;
 
@@ -79,9 +82,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const [command, ...positionals] = parsed.positionals;
-  if (parsed.values.help || !command) {
+  if (parsed.values.help || !command || command === 'help') {
     console.log(USAGE);
-    return parsed.values.help ? 0 : EXIT_USAGE;
+    return parsed.values.help || command === 'help' ? 0 : EXIT_USAGE;
   }
   const handler = COMMANDS[command];
   if (!handler) {

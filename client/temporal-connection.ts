@@ -68,7 +68,16 @@ export function connectionOptions(config: Pick<LoadedConfig, 'temporal'>, env: E
 }
 
 export async function connectClient(config: LoadedConfig): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: '10 seconds' });
+  const options = connectionOptions(config);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...options, connectTimeout: '10 seconds' });
+  } catch (error) {
+    throw new Error(
+      `cannot reach the Temporal server at ${options.address} (${(error as Error).message}); ` +
+        'is it running? `npm start` starts a local one (temporal.address in the config)',
+    );
+  }
   return { client: new Client({ connection, namespace: temporalSettings(config.temporal).namespace }), connection };
 }
 

@@ -29,9 +29,11 @@ const PROFILE_USAGE = 'usage: consent profile <email|phone> [--config PATH]';
 
 /** `consent profile <email|phone>`: the unified profile, its source records and effective consent with lineage. */
 export const runProfileCommand: CommandHandler = async ({ positionals, config: configPath, json }) => {
-  if (!positionals[0]) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
+  // An unquoted phone arrives in pieces (`consent profile +44 20 7946 0958`): it is one look-up.
+  const wanted = positionals.join(' ');
+  if (!wanted.trim()) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
   const config = loadConfigFrom(configPath);
-  const key = lookupKey(positionals[0], phoneNumberingOf(config.matching));
+  const key = lookupKey(wanted, phoneNumberingOf(config.matching));
   if (!key) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
   const found = await withCurrentRun(config, async (connection, current) => {
     let ids = await queryRows<{ customer_id: string }>(connection, {

@@ -6,7 +6,7 @@ import { exportPathProblems } from './path-checks.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type ConsentConfig, type TemporalTlsConfig } from './schema.js';
 
@@ -42,8 +42,58 @@ const REQUIRED_HINTS: Record<string, string> = {
   'sources[*].value': 'the column holding the consent value (true/false, yes/no, …)',
 };
 
+let knownKeyNames: string[] | undefined;
+
+/** Every key name the config schema declares anywhere (for "did you mean"), computed on first use. */
+function allKeyNames(): string[] {
+  if (knownKeyNames) return knownKeyNames;
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const properties = (node as { properties?: Record<string, unknown> }).properties;
+    if (properties) for (const name of Object.keys(properties)) names.add(name);
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }));
+  knownKeyNames = [...names];
+  return knownKeyNames;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The declared key an unknown one was probably meant to be: same letters in another case, or 1-2 edits away. */
+export function suggestKey(unknown: string): string | undefined {
+  const lower = unknown.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const name of allKeyNames()) {
+    const distance = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
+    if (distance <= Math.min(2, Math.floor(unknown.length / 3)) && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
 /** A zod issue as the user should read it: a missing key says it is required, and what it is for. */
 function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys
+      .map((key) => {
+        const suggestion = suggestKey(key);
+        return `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+      })
+      .join('; ');
+  }
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
     const hint = REQUIRED_HINTS[formatKeyPath(issue.path).replace(/\[\d+\]/g, '[*]')];
     return hint === undefined ? `required (${issue.expected})` : `required: ${hint}`;
@@ -100,7 +150,11 @@ export function parseConfigText(text: string, configFile: string): LoadedConfig 
     const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
     throw new ConfigError('', `${path.basename(configFile)} is not valid YAML${where ? ` (${where})` : ''}: ${first.message.split('\n')[0]}`);
   }
-  return parseConfig(document.toJS() ?? {}, configFile);
+  const raw: unknown = document.toJS();
+  if (raw === null || raw === undefined || (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
+    throw new ConfigError('', `${path.basename(configFile)} is empty: declare purposes, sources, segments and exports (see examples/consent.config.yaml, or run consent init --from FILE…)`);
+  }
+  return parseConfig(raw, configFile);
 }
 
 export function loadConfig(configFile: string = DEFAULT_CONFIG_FILE): LoadedConfig {

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, parseConfigText } from '../../../core/config/load.js';
@@ -88,8 +90,20 @@ describe('config loading', () => {
     expect(parseConfig(raw, '/project/c.yaml').exports[0]!.path).toBe('/project/data');
   });
 
-  it('rejects an unknown key', () => {
-    expect(errorOf({ ...base(), segmentz: [] }).message).toContain('segmentz');
+  it('rejects an unknown key, suggesting the key it was probably meant to be', () => {
+    expect(errorOf({ ...base(), segmentz: [] }).message).toBe('(top level): unknown key "segmentz" (did you mean "segments"?)');
+    const raw = base();
+    (raw.sources[0] as Record<string, unknown>)['attribute'] = {};
+    expect(errorOf(raw).message).toBe('sources[0]: unknown key "attribute" (did you mean "attributes"?)');
+    expect(errorOf({ ...base(), colour: 'blue' }).message).toBe('(top level): unknown key "colour"');
+  });
+
+  it('an empty config file says so', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'consent-config-'));
+    writeFileSync(path.join(dir, 'consent.config.yaml'), '# nothing yet\n');
+    expect(() => loadConfig(path.join(dir, 'consent.config.yaml'))).toThrow(
+      'consent.config.yaml is empty: declare purposes, sources, segments and exports (see examples/consent.config.yaml, or run consent init --from FILE…)',
+    );
   });
 
   it('rejects an export whose purpose is not declared, and accepts an explicit none', () => {
