@@ -5,11 +5,33 @@
  */
 import type { LoadedConfig } from '../core/config/load.js';
 import { resolveExportFields } from '../core/exports/index.js';
-import { compileSegment } from '../core/segments/index.js';
+import { findPurpose } from '../core/config/schema.js';
+import { compileSegment, segmentGrantedPurposes } from '../core/segments/index.js';
 
 export function checkConfigBeforeRun(config: LoadedConfig): void {
   config.segments.forEach((_, index) => compileSegment(config, index));
   config.exports.forEach((_, index) => resolveExportFields(config, index));
+}
+
+/**
+ * Legal but probably unintended: an export guarded by one purpose whose segment selects on consent to
+ * others (only customers who consent to both are written). Notes for the user, never errors.
+ */
+export function configNotes(config: LoadedConfig): string[] {
+  const notes: string[] = [];
+  config.exports.forEach((exportConfig) => {
+    const guard = findPurpose(config, exportConfig.purpose);
+    const segmentIndex = config.segments.findIndex((segment) => segment.name === exportConfig.segment);
+    if (guard === undefined || segmentIndex < 0) return;
+    const selected = segmentGrantedPurposes(config, segmentIndex);
+    if (selected.length > 0 && !selected.includes(guard)) {
+      notes.push(
+        `export "${exportConfig.name}" is guarded by ${guard}, but its segment "${exportConfig.segment}" selects on ${selected.join(', ')}: ` +
+          `only customers who also granted ${guard} are written`,
+      );
+    }
+  });
+  return notes;
 }
 
 /** The innermost cause of a failure (workflow → activity → application failure): the message that says why. */

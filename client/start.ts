@@ -16,7 +16,7 @@ import { refreshNow, waitForRefresh } from './refresh-now.js';
 import { upsertSchedule } from './schedule.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal-connection.js';
 import { loadConfigFrom } from './config-path.js';
-import { checkConfigBeforeRun, rootCauseMessage } from './preflight.js';
+import { checkConfigBeforeRun, configNotes, rootCauseMessage } from './preflight.js';
 import { installRuntime } from '../worker/runtime.js';
 
 const UI_PORT = 8233;
@@ -37,6 +37,7 @@ async function main(): Promise<number> {
   installRuntime(process.env['CONSENT_TEMPORAL_LOG_LEVEL'] ? {} : { level: 'ERROR' });
   const log = (line: string) => console.error(line);
   log(`config: ${config.configFile}`);
+  for (const note of configNotes(config)) log(`note: ${note}`);
   const layout = warehouseLayout(config.warehouse);
   const { host, port } = parseAddress(config.temporal.address);
   const server = await ensureDevServer({

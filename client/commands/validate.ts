@@ -2,7 +2,7 @@ import { openInstance, withConnection } from '../../core/db/connection.js';
 import { SourceError } from '../../core/errors.js';
 import path from 'node:path';
 import { firstRejects, importSource, writeRejectsCsv, type RejectLine } from '../../core/import/index.js';
-import { checkConfigBeforeRun } from '../preflight.js';
+import { checkConfigBeforeRun, configNotes } from '../preflight.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandHandler } from '../cli.js';
@@ -58,6 +58,7 @@ export const runValidateCommand: CommandHandler = async ({ config: configPath, j
     if (rejectsWritten !== undefined) console.log(`${rejectsWritten} rejected rows written to ${path.resolve(rejectsFile!)}`);
     else if (listed.some((l) => l.total > 0)) console.log('every rejected row, with its value: consent validate --rejects FILE.csv');
     for (const failure of failures) console.error(`  error: ${failure}`);
+    for (const note of configNotes(config)) console.log(`note: ${note}`);
   }
   if (failures.length > 0) return EXIT_USAGE;
   return rejected > 0 ? EXIT_FAILURE : EXIT_OK;

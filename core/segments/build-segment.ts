@@ -7,6 +7,7 @@ import { unifiedAttributeNames } from '../config/attributes.js';
 import type { LoadedConfig } from '../config/load.js';
 import { execute, queryRows } from '../db/connection.js';
 import { compileRule, ruleFromConfig, type RuleContext } from '../rules/index.js';
+import type { RuleAst } from '../rules/ast.js';
 import { previousHasTable } from './previous-run.js';
 import { segmentChangesTable, segmentMembersTable } from './segment-tables.js';
 
@@ -29,6 +30,19 @@ export function compileSegment(config: LoadedConfig, segmentIndex: number) {
   const context = ruleContext(config, segmentIndex);
   const ast = ruleFromConfig(config.segments[segmentIndex]!.rule, context);
   return compileRule(ast, context);
+}
+
+/** The purposes a segment's rule requires to be granted (positively, outside any `not`), in rule order. */
+export function segmentGrantedPurposes(config: LoadedConfig, segmentIndex: number): string[] {
+  const found: string[] = [];
+  const walk = (node: RuleAst, negated: boolean): void => {
+    if ('and' in node) node.and.forEach((child) => walk(child, negated));
+    else if ('or' in node) node.or.forEach((child) => walk(child, negated));
+    else if ('not' in node) walk(node.not, !negated);
+    else if ('consent' in node && node.granted !== negated && !found.includes(node.consent)) found.push(node.consent);
+  };
+  walk(ruleFromConfig(config.segments[segmentIndex]!.rule, ruleContext(config, segmentIndex)), false);
+  return found;
 }
 
 export async function buildSegment(connection: DuckDBConnection, config: LoadedConfig, segmentIndex: number): Promise<SegmentResult> {
