@@ -68,5 +68,8 @@ export function readerError(source: SourceConfig, error: unknown): unknown {
   if (!/^(Invalid Input|IO|Invalid Error|Conversion) Error/.test(message)) return error;
   // The first line of DuckDB's message describes the problem; later lines may quote file content.
   const first = (message.split('\n')[0] ?? '').slice(0, 300);
+  if (source.format === 'csv' && /state machine reached an invalid state/i.test(first)) {
+    return new SourceError(source.name, source.path, 'cannot be read as csv: the file holds bytes the CSV reader cannot parse (binary data, or text in another encoding?)');
+  }
   return new SourceError(source.name, source.path, `cannot be read as ${source.format}: ${first}`);
 }

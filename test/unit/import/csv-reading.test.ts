@@ -57,6 +57,13 @@ describe('file-level failures', () => {
     expect((await importError(ws.config([crmSource(file)]))).message).toBe(`source "crm" (${file}): the header row is blank`);
   });
 
+  test('binary bytes after the header fail the source with a reason a user can act on', async () => {
+    const file = path.join(FIXTURES, 'binary-after-header.csv');
+    expect((await importError(ws.config([crmSource(file)]))).message).toBe(
+      `source "crm" (${file}): cannot be read as csv: the file holds bytes the CSV reader cannot parse (binary data, or text in another encoding?)`,
+    );
+  });
+
   test('an empty (0 byte) file fails the import', async () => {
     const file = ws.write('empty.csv', '');
     expect((await importError(ws.config([crmSource(file)]))).message).toBe(`source "crm" (${file}): file is empty (0 bytes)`);
