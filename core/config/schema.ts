@@ -2,8 +2,8 @@
  * The configuration contract (design §9). Keys are the public interface: extend, never rename.
  * Everything a user writes in `consent.config.yaml` is validated here before any work starts.
  */
-import { cronProblem, dateFormatProblem, memoryLimitProblem, timeZoneProblem } from './value-checks.js';
 import { z } from 'zod';
+import { cronProblem, dateFormatProblem, memoryLimitProblem, timeZoneProblem } from './value-checks.js';
 
 /** Names used as SQL identifiers (attributes, sources) are restricted so they can be allow-listed. */
 const identifierName = z
