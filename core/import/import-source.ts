@@ -11,7 +11,7 @@ import { execute, queryRows } from '../db/connection.js';
 import { readSource } from './read-source.js';
 import { checkSourceFile } from './source-file.js';
 import { ParamBag } from './sql-params.js';
-import { SOURCE_OUTPUT_PARTS, SOURCE_WORK_PARTS, sourceTable, type SourceTablePart } from './tables.js';
+import { SOURCE_OUTPUT_PARTS, SOURCE_WORK_PARTS, sourceTable, sourceTableName, type SourceTablePart } from './tables.js';
 import { validateConsent } from './validate-consent.js';
 import { validateProfiles } from './validate-profiles.js';
 
@@ -108,8 +108,13 @@ export async function importSource(
   }
 }
 
+/** Drops the source's tables (a working part may be a view: `rows` over what the CSV reader read). */
 async function dropTables(connection: DuckDBConnection, index: number, parts: readonly SourceTablePart[]): Promise<void> {
+  const views = new Set(
+    (await queryRows<{ view_name: string }>(connection, { sql: 'SELECT view_name FROM duckdb_views() WHERE NOT internal' })).map((row) => row.view_name),
+  );
   for (const part of parts) {
-    await execute(connection, { sql: `DROP TABLE IF EXISTS ${sourceTable(index, part)}` });
+    const kind = views.has(sourceTableName(index, part)) ? 'VIEW' : 'TABLE';
+    await execute(connection, { sql: `DROP ${kind} IF EXISTS ${sourceTable(index, part)}` });
   }
 }

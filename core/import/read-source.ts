@@ -183,11 +183,11 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   const keptColumns = [...new Set(positions)].map((position) => quoteIdentifier(`c${position}`)).join(', ');
   const readerRejected = await queryNumber(connection, { sql: `SELECT count(*) FROM ${sourceTable(index, 'reader_rejects')}` });
   if (readerRejected === 0) {
-    // The common case: every record was read, so the row number is the position in the file.
-    await execute(
-      connection,
-      valueParams.statement(`${createWorkTableSql(index, 'rows')} AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections} FROM ${sourceTable(index, 'read')}`),
-    );
+    // The common case: every record was read, so the row number is the position in the file. Without
+    // parameters (no nullString) the rows are a view over what was read: no second copy of the file.
+    const rowsSql = `SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections} FROM ${sourceTable(index, 'read')}`;
+    if (nullPlaceholder === undefined) await execute(connection, { sql: `CREATE OR REPLACE TEMP VIEW ${sourceTable(index, 'rows')} AS ${rowsSql}` });
+    else await execute(connection, valueParams.statement(`${createWorkTableSql(index, 'rows')} AS ${rowsSql}`));
   } else await execute(
     connection,
     valueParams.statement(

@@ -61,8 +61,10 @@ export async function validateConsent(
   await execute(
     connection,
     checkParams.statement(
+      // Intermediate columns (the ISO parts struct, the lower-cased words) are not kept: the table is as
+      // wide as the file plus the checks, and at tens of millions of rows it spills to disk.
       `${createWorkTableSql(index, 'checked')} AS
-       SELECT *, consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
+       SELECT * EXCLUDE (date_iso, value_word${source.option !== undefined ? ', option_key' : ''}), consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
                  AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
        FROM (
          SELECT c.*, ${parsedDate} AS consent_date

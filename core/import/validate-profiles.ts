@@ -58,7 +58,7 @@ export async function validateProfiles(
          )
        ),
        repeated AS (SELECT record_id, min(row_no) AS first_row_no FROM base WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1)
-       SELECT base.*, CASE WHEN base.record_id IS NOT NULL THEN coalesce(repeated.first_row_no, base.row_no) END AS first_row_no
+       SELECT base.* EXCLUDE (date_iso), CASE WHEN base.record_id IS NOT NULL THEN coalesce(repeated.first_row_no, base.row_no) END AS first_row_no
        FROM base LEFT JOIN repeated ON base.record_id = repeated.record_id`,
     ),
   );
