@@ -79,7 +79,7 @@ describe('consent CLI', () => {
     writeFileSync(path.join(bad, 'data/consent.csv'), `consent_id,email,consent_option,consent_value,consent_date\n${rows.join('\n')}\n`);
     const { code, stdout } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
     expect(code).toBe(1);
-    expect(stdout.match(/^    row \d+, consent_value: invalid consent value/gm)).toHaveLength(5);
+    expect(stdout.match(/^ {4}row \d+, consent_value: invalid consent value/gm)).toHaveLength(5);
     expect(stdout).toContain('    row 5, consent_value: invalid consent value (not a recognised consent value)\n    … 3 more\n');
   });
 
