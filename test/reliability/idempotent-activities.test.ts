@@ -28,12 +28,17 @@ let layout: WarehouseLayout;
 let runDatabases: RunDatabases;
 let activities: RefreshActivities;
 
-/** table → "rows:md5" over every row's text, in a total order (so insertion order does not matter). */
+/** The run database's persistent tables and views (consent_records is a view over the sources' facts). */
+const RELATIONS_SQL = `SELECT table_name FROM duckdb_tables() WHERE database_name = $db AND schema_name = 'main' AND NOT temporary
+                       UNION ALL
+                       SELECT view_name FROM duckdb_views() WHERE database_name = $db AND schema_name = 'main' AND NOT temporary AND NOT internal`;
+
+/** table or view → "rows:md5" over every row's text, in a total order (so insertion order does not matter). */
 async function tableChecksums(connection: DuckDBConnection, database?: string): Promise<Record<string, string>> {
   const [{ db }] = (await queryRows<{ db: string }>(connection, { sql: 'SELECT current_database() AS db' })) as [{ db: string }];
   const catalog = database ?? db;
   const tables = await queryRows<{ table_name: string }>(connection, {
-    sql: `SELECT table_name FROM duckdb_tables() WHERE database_name = $db AND schema_name = 'main' AND NOT temporary ORDER BY table_name`,
+    sql: `${RELATIONS_SQL} ORDER BY table_name`,
     params: { db: catalog },
   });
   const sums: Record<string, string> = {};
@@ -61,7 +66,8 @@ const KEYS: Record<string, string> = {
 };
 
 async function duplicateKeys(connection: DuckDBConnection): Promise<Record<string, number>> {
-  const present = new Set((await queryRows<{ table_name: string }>(connection, { sql: `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()` })).map((row) => row.table_name));
+  const [{ db }] = (await queryRows<{ db: string }>(connection, { sql: 'SELECT current_database() AS db' })) as [{ db: string }];
+  const present = new Set((await queryRows<{ table_name: string }>(connection, { sql: RELATIONS_SQL, params: { db } })).map((row) => row.table_name));
   const found: Record<string, number> = {};
   for (const [table, key] of Object.entries(KEYS)) {
     if (!present.has(table)) continue;
