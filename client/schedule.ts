@@ -47,18 +47,22 @@ function scheduledWarehouse(description: ScheduleDescription): { id?: string; fo
 
 /**
  * Refuses a schedule that refreshes another warehouse: two configs with one `schedule.id` would otherwise
- * take the schedule over from each other, and refreshes of one would be sent to the other's worker. The
- * same folder with a new id (the warehouse was deleted and re-created) is still this config's.
+ * take the schedule over from each other, and refreshes of one would be sent to the other's worker. Refused
+ * only when both warehouse ids are known and differ and the folders differ too: the same folder with a new
+ * id (the warehouse was deleted and re-created) is still this config's.
  */
 export function assertScheduleServesWarehouse(description: ScheduleDescription, config: LoadedConfig): void {
   const theirs = scheduledWarehouse(description);
   const ourId = readWarehouseId(warehouseLayout(config.warehouse));
-  if (theirs.id !== undefined && theirs.id === ourId) return; // this warehouse, wherever its folder is now
-  if (theirs.folder !== undefined ? theirs.folder === config.warehouse : theirs.id === undefined || ourId === undefined) return;
+  // The same warehouse (wherever its folder is now), or no way to tell: the schedule or this machine does not
+  // know a warehouse id (e.g. the CLI runs where the warehouse folder is not visible).
+  if (theirs.id === undefined || ourId === undefined || theirs.id === ourId) return;
+  if (theirs.folder === config.warehouse) return; // the same folder, its warehouse deleted and re-created
   const where = theirs.folder ?? `the warehouse with id ${theirs.id}`;
   throw new ConfigError(
     'schedule.id',
-    `schedule "${config.schedule.id}" already refreshes another warehouse (${where}); give this config its own schedule.id (this warehouse: ${config.warehouse})`,
+    `schedule "${config.schedule.id}" already refreshes another warehouse (${where}); give this config its own schedule.id ` +
+      `(this warehouse: ${config.warehouse}), or delete that schedule if its warehouse is gone (consent schedule delete)`,
   );
 }
 

@@ -10,7 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refreshNow, waitForRefresh } from '../../client/refresh-now.js';
-import { upsertSchedule } from '../../client/schedule.js';
+import { assertScheduleServesWarehouse, upsertSchedule } from '../../client/schedule.js';
 import { readCurrentRun, warehouseLayout } from '../../core/warehouse/index.js';
 import { exampleWorkspace, type Workspace } from '../support/workspace.js';
 import { startRuntime, uniqueQueue, type TestRuntime } from '../support/temporal.js';
@@ -266,12 +266,15 @@ describe('one schedule id, two warehouses', () => {
       const refused = await upsertSchedule(client, second.config).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ConfigError);
       expect((refused as Error).message).toBe(
-        `schedule.id: schedule "${queue}-schedule" already refreshes another warehouse (${first.config.warehouse}); give this config its own schedule.id (this warehouse: ${second.config.warehouse})`,
+        `schedule.id: schedule "${queue}-schedule" already refreshes another warehouse (${first.config.warehouse}); give this config its own schedule.id (this warehouse: ${second.config.warehouse}), or delete that schedule if its warehouse is gone (consent schedule delete)`,
       );
       await expect(refreshNow(client, second.config)).rejects.toThrow(/already refreshes another warehouse/);
       // The schedule still starts the first warehouse's refreshes.
       const description = await client.schedule.getHandle(first.config.schedule.id).describe();
       expect(description.memo).toEqual({ warehouse: first.config.warehouse });
+      // A CLI where no warehouse id is visible (the folder lives on the worker's machine) cannot tell: allowed.
+      const remote = exampleWorkspace(inject('temporalAddress'), queue);
+      expect(() => assertScheduleServesWarehouse(description, remote.config)).not.toThrow();
       // The first warehouse deleted and re-created (a new id, the same folder) is still the schedule's own.
       rmSync(first.config.warehouse, { recursive: true, force: true });
       ensureWarehouseId(warehouseLayout(first.config.warehouse));
