@@ -30,44 +30,63 @@ export function scheduleOptions(config: LoadedConfig): ScheduleOptions {
       args: [input],
       staticSummary: `consent refresh (${config.configFile.split(/[\\/]/).pop()})`,
       staticDetails: `Consent refresh of warehouse ${config.warehouse}: import ${config.sources.length} sources, unify, ${config.segments.length} segments, ${config.exports.length} exports, publish.`,
+      // The warehouse folder travels with the action, so it changes whenever the action does.
+      memo: { warehouse: config.warehouse },
     },
-    memo: { warehouse: config.warehouse },
     policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: schedule.catchupWindow as '1h', pauseOnFailure: false },
     state: { paused: schedule.paused, note: schedule.paused ? 'paused by config' : 'created from config' },
   };
 }
 
-/** The warehouse a schedule refreshes, as far as it says: the id in its workflow input and the folder in its memo. */
+/** The warehouse a schedule refreshes, as far as it says: the id in its workflow input and the folder in its action's memo. */
 function scheduledWarehouse(description: ScheduleDescription): { id?: string; folder?: string } {
-  const action = description.action as { args?: unknown[] };
+  const action = description.action as { args?: unknown[]; memo?: Record<string, unknown> };
   const input = action.args?.[0] as Partial<RefreshInput> | undefined;
-  const folder = description.memo?.['warehouse'];
+  const folder = action.memo?.['warehouse'];
   return { ...(input?.warehouseId ? { id: input.warehouseId } : {}), ...(typeof folder === 'string' ? { folder } : {}) };
 }
 
 /**
- * Refuses a schedule that refreshes another warehouse: two configs with one `schedule.id` would otherwise
- * take the schedule over from each other, and refreshes of one would be sent to the other's worker. Refused
- * only when both warehouse ids are known and differ and the folders differ too: the same folder with a new
- * id (the warehouse was deleted and re-created) is still this config's.
+ * The other warehouse a schedule refreshes, or undefined when it refreshes this config's warehouse (or
+ * there is no way to tell). "Other" needs both warehouse ids known and different, and another folder: the
+ * same folder with a new id is this warehouse deleted and re-created; a CLI that cannot see the warehouse
+ * folder (remote, or before its first worker) knows no id and cannot tell.
  */
-export function assertScheduleServesWarehouse(description: ScheduleDescription, config: LoadedConfig): void {
+export function otherScheduledWarehouse(description: ScheduleDescription, config: LoadedConfig): string | undefined {
   const theirs = scheduledWarehouse(description);
   const ourId = readWarehouseId(warehouseLayout(config.warehouse));
-  // The same warehouse (wherever its folder is now), or no way to tell: the schedule or this machine does not
-  // know a warehouse id (e.g. the CLI runs where the warehouse folder is not visible).
-  if (theirs.id === undefined || ourId === undefined || theirs.id === ourId) return;
-  if (theirs.folder === config.warehouse) return; // the same folder, its warehouse deleted and re-created
-  const where = theirs.folder ?? `the warehouse with id ${theirs.id}`;
+  if (theirs.id === undefined || ourId === undefined || theirs.id === ourId) return undefined;
+  if (theirs.folder === config.warehouse) return undefined;
+  return theirs.folder ?? `the warehouse with id ${theirs.id}`;
+}
+
+/**
+ * "Refresh now" for this config must not start another warehouse's refresh (the run would wait for a
+ * worker of that warehouse, or build the wrong one): refused, saying how to take the schedule back.
+ */
+export function assertScheduleServesWarehouse(description: ScheduleDescription, config: LoadedConfig): void {
+  const other = otherScheduledWarehouse(description, config);
+  if (other === undefined) return;
   throw new ConfigError(
     'schedule.id',
-    `schedule "${config.schedule.id}" already refreshes another warehouse (${where}); give this config its own schedule.id ` +
-      `(this warehouse: ${config.warehouse}), or delete that schedule if its warehouse is gone (consent schedule delete)`,
+    `schedule "${config.schedule.id}" refreshes another warehouse (${other}), not ${config.warehouse}: give each config its own ` +
+      'schedule.id, or take the schedule over for this config with npm start or consent schedule create',
   );
 }
 
-/** Creates the schedule, or updates it to match the config when it exists (idempotent). */
-export async function upsertSchedule(client: Client, config: LoadedConfig): Promise<{ handle: ScheduleHandle; created: boolean }> {
+export interface UpsertedSchedule {
+  readonly handle: ScheduleHandle;
+  readonly created: boolean;
+  /** The other warehouse the schedule refreshed before this upsert took it over (see otherScheduledWarehouse). */
+  readonly tookOverFrom?: string;
+}
+
+/**
+ * Creates the schedule, or updates it to match the config when it exists (idempotent). A schedule of
+ * another warehouse with the same id is taken over (the config is explicit about its schedule), and the
+ * caller is told so it can warn: that warehouse is no longer refreshed on schedule.
+ */
+export async function upsertSchedule(client: Client, config: LoadedConfig): Promise<UpsertedSchedule> {
   const options = scheduleOptions(config);
   try {
     const handle = await client.schedule.create(options);
@@ -75,7 +94,7 @@ export async function upsertSchedule(client: Client, config: LoadedConfig): Prom
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     const handle = client.schedule.getHandle(options.scheduleId);
-    assertScheduleServesWarehouse(await handle.describe(), config);
+    const tookOverFrom = otherScheduledWarehouse(await handle.describe(), config);
     await handle.update((previous) => ({
       ...previous,
       spec: options.spec,
@@ -83,8 +102,16 @@ export async function upsertSchedule(client: Client, config: LoadedConfig): Prom
       policies: options.policies,
       state: { ...previous.state, paused: config.schedule.paused, note: previous.state.note },
     }));
-    return { handle, created: false };
+    return { handle, created: false, ...(tookOverFrom === undefined ? {} : { tookOverFrom }) };
   }
+}
+
+/** The warning for a schedule taken over from another warehouse. */
+export function takeOverWarning(config: LoadedConfig, other: string): string {
+  return (
+    `warning: schedule "${config.schedule.id}" refreshed another warehouse (${other}); it now refreshes ${config.warehouse}, ` +
+    'and the other one is no longer refreshed on schedule. Give each config its own schedule.id to keep both.'
+  );
 }
 
 /** The schedule's description, or undefined when it does not exist. */

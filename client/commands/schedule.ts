@@ -1,7 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfigFrom } from '../config-path.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
-import { upsertSchedule } from '../schedule.js';
+import { takeOverWarning, upsertSchedule } from '../schedule.js';
 import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import { connectClient } from '../temporal-connection.js';
 import type { CommandHandler } from '../cli.js';
@@ -20,7 +20,8 @@ export const runScheduleCommand: CommandHandler = async ({ positionals, config: 
   try {
     switch (action) {
       case 'create': {
-        const { created } = await upsertSchedule(client, config);
+        const { created, tookOverFrom } = await upsertSchedule(client, config);
+        if (tookOverFrom !== undefined) console.error(takeOverWarning(config, tookOverFrom));
         console.log(`schedule ${config.schedule.id} ${created ? 'created' : 'updated'}`);
         break;
       }

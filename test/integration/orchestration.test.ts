@@ -250,7 +250,7 @@ describe('refresh with no worker running', () => {
 });
 
 describe('one schedule id, two warehouses', () => {
-  it('a second config with the same schedule.id is refused instead of taking the schedule over', async () => {
+  it('refresh now never starts the other warehouse\'s refresh; an upsert takes the schedule over and says so', async () => {
     const queue = uniqueQueue('shared-schedule');
     const first = exampleWorkspace(inject('temporalAddress'), queue);
     const second = exampleWorkspace(inject('temporalAddress'), queue); // another folder, same schedule id
@@ -259,28 +259,41 @@ describe('one schedule id, two warehouses', () => {
     const { ensureWarehouseId } = await import('../../core/warehouse/index.js');
     const connection = await Connection.connect({ address: first.config.temporal.address });
     const client = new Client({ connection, namespace: first.config.temporal.namespace });
+    const handle = client.schedule.getHandle(first.config.schedule.id);
     try {
       ensureWarehouseId(warehouseLayout(first.config.warehouse));
       ensureWarehouseId(warehouseLayout(second.config.warehouse));
-      await upsertSchedule(client, first.config);
-      const refused = await upsertSchedule(client, second.config).catch((error: unknown) => error);
+      expect(await upsertSchedule(client, first.config)).toMatchObject({ created: true });
+      expect((await handle.describe()).action).toMatchObject({ memo: { warehouse: first.config.warehouse } });
+
+      // Refresh now for the second config would start the first warehouse's refresh: refused.
+      const refused = await refreshNow(client, second.config).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ConfigError);
       expect((refused as Error).message).toBe(
-        `schedule.id: schedule "${queue}-schedule" already refreshes another warehouse (${first.config.warehouse}); give this config its own schedule.id (this warehouse: ${second.config.warehouse}), or delete that schedule if its warehouse is gone (consent schedule delete)`,
+        `schedule.id: schedule "${queue}-schedule" refreshes another warehouse (${first.config.warehouse}), not ${second.config.warehouse}: ` +
+          'give each config its own schedule.id, or take the schedule over for this config with npm start or consent schedule create',
       );
-      await expect(refreshNow(client, second.config)).rejects.toThrow(/already refreshes another warehouse/);
-      // The schedule still starts the first warehouse's refreshes.
-      const description = await client.schedule.getHandle(first.config.schedule.id).describe();
-      expect(description.memo).toEqual({ warehouse: first.config.warehouse });
+
+      // An upsert from the second config takes it over, and says from whom.
+      const takeOver = await upsertSchedule(client, second.config);
+      expect(takeOver).toMatchObject({ created: false, tookOverFrom: first.config.warehouse });
+      expect((await handle.describe()).action).toMatchObject({ memo: { warehouse: second.config.warehouse } });
+      await expect(refreshNow(client, first.config)).rejects.toThrow(`refreshes another warehouse (${second.config.warehouse})`);
+
       // A CLI where no warehouse id is visible (the folder lives on the worker's machine) cannot tell: allowed.
       const remote = exampleWorkspace(inject('temporalAddress'), queue);
+      const description = await handle.describe();
       expect(() => assertScheduleServesWarehouse(description, remote.config)).not.toThrow();
-      // The first warehouse deleted and re-created (a new id, the same folder) is still the schedule's own.
+
+      // The first warehouse deleted and re-created (a new id) takes it back; the same folder re-created is its own.
+      expect(await upsertSchedule(client, first.config)).toMatchObject({ created: false, tookOverFrom: second.config.warehouse });
       rmSync(first.config.warehouse, { recursive: true, force: true });
       ensureWarehouseId(warehouseLayout(first.config.warehouse));
-      await expect(upsertSchedule(client, first.config)).resolves.toMatchObject({ created: false });
+      const again = await upsertSchedule(client, first.config);
+      expect(again.created).toBe(false);
+      expect(again.tookOverFrom).toBeUndefined();
     } finally {
-      await client.schedule.getHandle(first.config.schedule.id).delete().catch(() => undefined);
+      await handle.delete().catch(() => undefined);
       await connection.close();
     }
   });
