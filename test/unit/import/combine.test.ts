@@ -4,20 +4,16 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { openInstance, queryRows, withConnection } from '../../../core/db/connection.js';
 import { combineImports, importSource } from '../../../core/import/index.js';
-import { consentSource, importAll, memoryDb, workspace, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, consentSource, importAll, type Db, type Workspace } from './helpers.js';
 
 let ws: Workspace;
 let db: Db;
-beforeEach(async () => {
-  ws = workspace();
-  db = await memoryDb();
-});
-afterEach(() => {
-  db.close();
-  ws.cleanup();
+freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
+  ws = freshWs;
+  db = freshDb;
 });
 
 function threeSources() {

@@ -3,9 +3,9 @@
  * date parsing to UTC, fixed purposes and phone keys, and the duplicate consent id winner rule.
  */
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { execute } from '../../../core/db/connection.js';
-import { consentSource, consentRecords, crmSource, importAll, memoryDb, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, consentSource, consentRecords, crmSource, importAll, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/import');
 const CRM = path.join(FIXTURES, 'crm_contacts.csv');
@@ -13,13 +13,9 @@ const HEADER = 'consent_id,email,consent_option,consent_value,consent_date';
 
 let ws: Workspace;
 let db: Db;
-beforeEach(async () => {
-  ws = workspace();
-  db = await memoryDb();
-});
-afterEach(() => {
-  db.close();
-  ws.cleanup();
+freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
+  ws = freshWs;
+  db = freshDb;
 });
 
 const fact = (consentId: string, rowNo: number, keyValue: string, purpose: string, granted: boolean, consentDate: string | null, keyKind = 'email') => ({

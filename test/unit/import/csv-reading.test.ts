@@ -4,23 +4,19 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SourceError } from '../../../core/errors.js';
 import { importSource } from '../../../core/import/index.js';
-import { crmSource, importAll, memoryDb, profileRecords, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, crmSource, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/import');
 const HEADER = 'contact_id,email,phone,first_name,country';
 
 let ws: Workspace;
 let db: Db;
-beforeEach(async () => {
-  ws = workspace();
-  db = await memoryDb();
-});
-afterEach(() => {
-  db.close();
-  ws.cleanup();
+freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
+  ws = freshWs;
+  db = freshDb;
 });
 
 async function importError(config: ReturnType<Workspace['config']>, index = 0): Promise<SourceError> {

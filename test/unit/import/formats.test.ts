@@ -3,25 +3,21 @@
  * JSON lines as rejects, file-level failures as SourceErrors.
  */
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { execute } from '../../../core/db/connection.js';
 import { SourceError } from '../../../core/errors.js';
 import { importSource } from '../../../core/import/index.js';
 import { quoteLiteral } from '../../../core/sql/identifiers.js';
-import { consentRecords, crmSource, importAll, memoryDb, profileRecords, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, consentRecords, crmSource, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/import');
 const CRM = path.join(FIXTURES, 'crm_contacts.csv');
 
 let ws: Workspace;
 let db: Db;
-beforeEach(async () => {
-  ws = workspace();
-  db = await memoryDb();
-});
-afterEach(() => {
-  db.close();
-  ws.cleanup();
+freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
+  ws = freshWs;
+  db = freshDb;
 });
 
 async function writeParquet(name: string, select: string): Promise<string> {

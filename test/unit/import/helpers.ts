@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach } from 'vitest';
 import { parseConfig, type LoadedConfig } from '../../../core/config/load.js';
 import { openInstance, queryRows } from '../../../core/db/connection.js';
 import { combineImports, importSource, type ImportResult } from '../../../core/import/index.js';
@@ -115,3 +116,19 @@ export const consentSource = (file: string, extra: Record<string, unknown> = {})
   date: 'consent_date',
   ...extra,
 });
+
+/**
+ * For every test of the calling file: a fresh workspace folder and in-memory database, handed to `use`
+ * before the test and closed (folder removed) after it.
+ */
+export function freshWorkspaceAndDbForEachTest(use: (ws: Workspace, db: Db) => void): void {
+  let opened: { ws: Workspace; db: Db } | undefined;
+  beforeEach(async () => {
+    opened = { ws: workspace(), db: await memoryDb() };
+    use(opened.ws, opened.db);
+  });
+  afterEach(() => {
+    opened?.db.close();
+    opened?.ws.cleanup();
+  });
+}

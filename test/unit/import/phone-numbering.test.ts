@@ -3,22 +3,18 @@
  * one number in become one key — in profile sources, consent sources, configured placeholders and the
  * CLI look-up alike (the SQL and its JavaScript mirror agree on every case). Unset: digits only.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { lookupKey } from '../../../client/commands/profile.js';
 import { queryRows } from '../../../core/db/connection.js';
 import { normalisePhoneSql, normalisePhoneValue, phoneNumberingOf } from '../../../core/sql/normalise.js';
 import { ParamBag, bindPhoneNumbering } from '../../../core/import/sql-params.js';
-import { consentSource, crmSource, importAll, memoryDb, profileRecords, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, consentSource, crmSource, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 let ws: Workspace;
 let db: Db;
-beforeEach(async () => {
-  ws = workspace();
-  db = await memoryDb();
-});
-afterEach(() => {
-  db.close();
-  ws.cleanup();
+freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
+  ws = freshWs;
+  db = freshDb;
 });
 
 const CASES: [raw: string, uk: string | null, nanp: string | null, digitsOnly: string | null][] = [

@@ -2,18 +2,14 @@
  * Profile sources: primary keys (blank, duplicate), key normalisation, attributes, matchOn, and consent
  * carried by the profile rows themselves.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { crmSource, consentRecords, importAll, memoryDb, profileRecords, rejectTuples, workspace, type Db, type Workspace } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { freshWorkspaceAndDbForEachTest, crmSource, consentRecords, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 let ws: Workspace;
 let db: Db;
-beforeEach(async () => {
-  ws = workspace();
-  db = await memoryDb();
-});
-afterEach(() => {
-  db.close();
-  ws.cleanup();
+freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
+  ws = freshWs;
+  db = freshDb;
 });
 
 describe('primary keys, keys and attributes', () => {

@@ -2,24 +2,15 @@
  * Connected components in SQL: long chains in few rounds, and agreement with a union-find reference
  * on random graphs.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execute, queryRows } from '../../../core/db/connection.js';
 import { connectedComponents } from '../../../core/unify/connected-components.js';
+import { memoryConnectionForFile } from './inputs.js';
 
-let instance: DuckDBInstance;
 let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+memoryConnectionForFile((opened) => (connection = opened));
 
 async function components(edges: readonly (readonly [number, number])[]): Promise<{ labels: Map<number, number>; rounds: number }> {
   await execute(connection, { sql: 'CREATE OR REPLACE TEMP TABLE test_edges (a BIGINT, b BIGINT)' });

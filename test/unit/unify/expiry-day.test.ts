@@ -2,11 +2,11 @@
  * Expiry counts in days (design §4: a grant "counts as denied from the day it expires"): the run's time of
  * day never changes the outcome. Run on 2026-11-29 at 11:15 UTC with `expiresAfter: P24M`.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { expect, it } from 'vitest';
 import { queryRows } from '../../../core/db/connection.js';
 import { unify } from '../../../core/unify/index.js';
-import { createConsentRecords, createProfileRecords, testConfig, type ConsentInput } from './inputs.js';
+import { createConsentRecords, createProfileRecords, testConfig, type ConsentInput, memoryConnectionForFile } from './inputs.js';
 
 const config = testConfig({
   purposes: { Updates: { regime: 'opt-in', expiresAfter: 'P24M' } },
@@ -18,17 +18,8 @@ const config = testConfig({
 
 const grant = (id: string, date: string): ConsentInput => ({ source: 'consent', rank: 1, id, kind: 'email', key: `${id}@example.org`, purpose: 'Updates', granted: true, date });
 
-let instance: DuckDBInstance;
 let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-});
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+memoryConnectionForFile((opened) => (connection = opened));
 
 it('a grant expires for the whole of its expiry day, whatever the time of the grant or of the run', async () => {
   const grants = [

@@ -3,7 +3,8 @@
  * consent_records) created directly from JavaScript rows. Raw key values go through the same SQL
  * normalisation the import uses (normaliseEmailSql / normalisePhoneSql).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfig, type LoadedConfig } from '../../../core/config/load.js';
 import { execute, queryRows } from '../../../core/db/connection.js';
 import { quoteIdentifier } from '../../../core/sql/identifiers.js';
@@ -107,5 +108,19 @@ export async function createConsentRecords(connection: DuckDBConnection, rows: r
 export async function tableRows(connection: DuckDBConnection, table: string, orderBy: readonly string[]): Promise<Record<string, unknown>[]> {
   return queryRows(connection, {
     sql: `SELECT * FROM ${quoteIdentifier(table)} ORDER BY ${orderBy.map((c) => quoteIdentifier(c)).join(', ')}`,
+  });
+}
+
+/** One in-memory DuckDB connection for all tests of the calling file, handed to `use`, closed after them. */
+export function memoryConnectionForFile(use: (connection: DuckDBConnection) => void): void {
+  let opened: { instance: DuckDBInstance; connection: DuckDBConnection } | undefined;
+  beforeAll(async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    opened = { instance, connection: await instance.connect() };
+    use(opened.connection);
+  });
+  afterAll(() => {
+    opened?.connection.closeSync();
+    opened?.instance.closeSync();
   });
 }

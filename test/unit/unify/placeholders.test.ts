@@ -1,31 +1,21 @@
 /**
  * Placeholder rules and ISO durations: the small pure pieces of the unify stage.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/errors.js';
 import { queryRows } from '../../../core/db/connection.js';
 import { parseIsoDuration } from '../../../core/unify/iso-duration.js';
 import { loadPlaceholderRules, placeholderSql, type KeyKind, type PlaceholderRules } from '../../../core/unify/placeholders.js';
-import { testConfig } from './inputs.js';
+import { testConfig, memoryConnectionForFile } from './inputs.js';
 
 const base = {
   purposes: { Newsletter: { regime: 'opt-in' } },
   sources: [{ name: 'crm', type: 'profiles', format: 'csv', path: 'crm.csv', primaryKey: 'id', keys: { email: 'email', phone: 'phone' } }],
 };
 
-let instance: DuckDBInstance;
 let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+memoryConnectionForFile((opened) => (connection = opened));
 
 async function flagged(rules: PlaceholderRules, kind: KeyKind, values: (string | null)[]): Promise<Record<string, boolean>> {
   const predicate = placeholderSql(rules, kind, 'v');

@@ -4,12 +4,12 @@
  * implementation of design §3–§4.
  */
 import { createHash } from 'node:crypto';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../../core/db/connection.js';
 import { unify } from '../../../core/unify/index.js';
-import { createConsentRecords, createProfileRecords, testConfig, type ConsentInput, type ProfileInput } from './inputs.js';
+import { createConsentRecords, createProfileRecords, testConfig, type ConsentInput, type ProfileInput, memoryConnectionForFile } from './inputs.js';
 
 const RUN_ID = 'prop';
 const RUN_STARTED_AT = '2025-03-01';
@@ -183,18 +183,8 @@ function reference(data: Dataset): Expected {
   };
 }
 
-let instance: DuckDBInstance;
 let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+memoryConnectionForFile((opened) => (connection = opened));
 
 async function actual(data: Dataset): Promise<Expected> {
   const config = testConfig({
