@@ -16,7 +16,8 @@ import { refreshNow, waitForRefresh } from './refresh-now.js';
 import { takeOverWarning, upsertSchedule } from './schedule.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal-connection.js';
 import { loadConfigFrom } from './config-path.js';
-import { checkConfigBeforeRun, configNotes, rootCauseMessage } from './preflight.js';
+import { checkConfigBeforeRun, configNotes } from './preflight.js';
+import { rootCauseMessage } from './failure-message.js';
 import { installRuntime } from '../worker/runtime.js';
 
 const UI_PORT = 8233;

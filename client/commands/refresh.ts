@@ -4,7 +4,7 @@ import { formatSummary } from '../format-summary.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { refreshNow, waitForRefresh } from '../refresh-now.js';
 import { connectClient } from '../temporal-connection.js';
-import { rootCauseMessage } from '../preflight.js';
+import { rootCauseMessage } from '../failure-message.js';
 import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import type { CommandHandler } from '../cli.js';
 

@@ -19,6 +19,13 @@ interface RunRow {
   error: string | null;
 }
 
+/** `{ newsletter: 1, sale: 2 }` → `newsletter 1, sale 2`. */
+function namedCounts(counts: unknown): string {
+  return Object.entries((counts ?? {}) as Record<string, unknown>)
+    .map(([name, count]) => `${name} ${String(count)}`)
+    .join(', ');
+}
+
 /** `consent status`: recent refreshes from Temporal visibility, plus the current published run. */
 export const runStatusCommand: CommandHandler = async ({ config: configPath, json }) => {
   const config = loadConfigFrom(configPath);
@@ -64,15 +71,11 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
   if (temporalError) console.log(`Temporal not reachable at ${config.temporal.address}: ${temporalError}`);
   if (runs.length) console.log('recent refreshes:');
   for (const r of runs) {
-    const named = (counts: unknown) =>
-      Object.entries((counts ?? {}) as Record<string, unknown>)
-        .map(([name, count]) => `${name} ${String(count)}`)
-        .join(', ');
     const counts = [
       r.rowsRead !== null ? `${r.rowsRead} rows read` : '',
       r.customers !== null ? `${r.customers} customers` : '',
-      r.segmentSizes ? `segments: ${named(r.segmentSizes)}` : '',
-      r.exportRows ? `rows exported: ${named(r.exportRows)}` : '',
+      r.segmentSizes ? `segments: ${namedCounts(r.segmentSizes)}` : '',
+      r.exportRows ? `rows exported: ${namedCounts(r.exportRows)}` : '',
     ]
       .filter(Boolean)
       .join('; ');
