@@ -71,6 +71,10 @@ async function previousIdsReadable(connection: DuckDBConnection, hasPrevious: bo
 }
 
 export async function unify(connection: DuckDBConnection, config: LoadedConfig, options: UnifyOptions): Promise<UnifyResult> {
+  // Nothing read from unify's tables depends on their physical row order (every reader sorts, ids come
+  // from the data), and keeping insertion order makes each CREATE TABLE AS write on a single thread.
+  // SESSION: this connection only — the import's row numbers and the exports' file order still rely on it.
+  await connection.run('SET SESSION preserve_insertion_order = false');
   try {
     const rules = await loadPlaceholderRules(connection, config);
     const matched = await matchRecords(connection, rules, config.matching.maxClusterSize);
@@ -102,5 +106,6 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
   } finally {
     await dropTempViews(connection, WORKING_VIEWS);
     await dropTempTables(connection, WORKING_TABLES);
+    await connection.run('RESET SESSION preserve_insertion_order');
   }
 }
