@@ -14,13 +14,15 @@
  *
  * Performance: owners are counted per key on integer ids (`_unify_key_clusters`, i.e. customer_keys
  * before the customer ids are attached) into `_consent_key_owners`, so each pass over the facts makes one
- * string join (email/phone facts against it). Facts are not materialised: `consent_orphans` and the
- * view `_consent_attached` each read `consent_records` once. The placeholder regex runs only for facts
- * whose key no profile holds (a profile key carries its flag from `_unify_keys`).
+ * string join (email/phone facts against it). Small runs do not materialise the facts: `consent_orphans`
+ * and the view `_consent_attached` each read `consent_records` once. Large runs (`materialise`, when effective
+ * consent is computed in slices and would read the facts several times) resolve the facts once into the
+ * TEMP table `_consent_resolved` (spillable) and derive both from it. The placeholder regex runs only for
+ * facts whose key no profile holds (a profile key carries its flag from `_unify_keys`).
  *
  * Reads the TEMP tables of the unify stage (`_unify_keys`, `_unify_key_clusters`, `_unify_members`).
  * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP tables
- * `_consent_key_owners` and `_consent_record_owners`, and over them the TEMP view `_consent_attached(cluster,
+ * `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over them the TEMP view `_consent_attached(cluster,
  * purpose, granted, consent_date, source, source_rank, consent_id, row_no)` read by effective-consent.ts
  * (`cluster` names the customer, see `_unify_cluster_ids`).
  */
@@ -37,26 +39,35 @@ export interface AttachStats {
 /**
  * Every fact with its key's owners: `owners` (0 when nobody owns the key or it is a placeholder) and
  * `cluster`, an owning customer (NULL when there is none). `perOwner`: one row per owning customer (the
- * facts to apply); otherwise exactly one row per fact. `placeholder` is TRUE only when known from a profile
- * key (the caller checks unowned keys itself).
+ * facts to apply), `first` marking exactly one row of each fact; otherwise exactly one row per fact.
+ * `placeholder` is TRUE only when known from a profile key (the caller checks unowned keys itself).
  */
 function resolvedFacts(perOwner: boolean): string {
   const one = (alias: string) => (perOwner ? '' : ` AND ${alias}.first`);
   return `
     SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date,
-           coalesce(o.placeholder, FALSE) AS placeholder, coalesce(o.owners, 0) AS owners, o.cluster
+           coalesce(o.placeholder, FALSE) AS placeholder, coalesce(o.owners, 0) AS owners, o.cluster, coalesce(o.first, TRUE) AS first
     FROM consent_records f
     LEFT JOIN _consent_key_owners o ON o.key_kind = f.key_kind AND o.key_value = f.key_value${one('o')}
     WHERE f.key_kind <> 'record'
     UNION ALL
     SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date,
-           FALSE AS placeholder, coalesce(r.owners, 0) AS owners, r.cluster
+           FALSE AS placeholder, coalesce(r.owners, 0) AS owners, r.cluster, coalesce(r.first, TRUE) AS first
     FROM consent_records f
     LEFT JOIN _consent_record_owners r ON r.source = f.source AND r.record_id = f.key_value${one('r')}
     WHERE f.key_kind = 'record'`;
 }
 
-export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules): Promise<AttachStats> {
+/** The facts that are orphans (one row per fact) and the facts applied (one row per owner), see above. */
+const ORPHAN = 'owners = 0 OR (owners > 1 AND granted)';
+const APPLIED = 'owners = 1 OR (owners > 1 AND NOT granted)';
+
+export interface AttachOptions {
+  /** Resolve the facts once into `_consent_resolved` (for runs whose facts are read several times). */
+  readonly materialise?: boolean;
+}
+
+export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules, options: AttachOptions = {}): Promise<AttachStats> {
   // Every profile key with its owners: one row per (key, owning customer), `first` marking one of them;
   // a placeholder key has one row with owners 0 and no cluster (nobody's key).
   await execute(connection, {
@@ -86,6 +97,17 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
           )`,
   });
 
+  let orphanCandidates = `SELECT * FROM (${resolvedFacts(false)}) WHERE ${ORPHAN}`;
+  let applied = `SELECT * FROM (${resolvedFacts(true)}) WHERE ${APPLIED}`;
+  if (options.materialise) {
+    // Key values are kept only where the orphan reason still needs them (unowned keys).
+    await execute(connection, {
+      sql: `CREATE OR REPLACE TEMP TABLE _consent_resolved AS
+            SELECT * REPLACE (CASE WHEN owners = 0 THEN key_value END AS key_value) FROM (${resolvedFacts(true)})`,
+    });
+    orphanCandidates = `SELECT * FROM _consent_resolved WHERE first AND (${ORPHAN})`;
+    applied = `SELECT * FROM _consent_resolved WHERE ${APPLIED}`;
+  }
   // An unowned key may still be a placeholder: the regex runs for those facts only.
   const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');
   await execute(connection, {
@@ -94,8 +116,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
                  CASE WHEN placeholder OR (owners = 0 AND ${placeholder.sql}) THEN 'placeholder key'
                       WHEN owners = 0 THEN 'no customer'
                       ELSE 'ambiguous key' END AS reason
-          FROM (${resolvedFacts(false)})
-          WHERE owners = 0 OR (owners > 1 AND granted)
+          FROM (${orphanCandidates})
           ORDER BY source, row_no, consent_id`,
     params: placeholder.params,
   });
@@ -104,8 +125,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
           SELECT cluster, purpose, granted, consent_date, source, source_rank, consent_id, row_no
-          FROM (${resolvedFacts(true)})
-          WHERE owners = 1 OR (owners > 1 AND NOT granted)`,
+          FROM (${applied})`,
   });
   const consentFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
   const orphanFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_orphans' });

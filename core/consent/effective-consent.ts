@@ -20,7 +20,7 @@
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
-import { execute, queryNumber, queryRows } from '../db/connection.js';
+import { execute, queryRows } from '../db/connection.js';
 import { parseIsoDuration } from '../unify/iso-duration.js';
 import { dropTempTables } from '../unify/temp-tables.js';
 import { timestampParam } from '../unify/timestamp-param.js';
@@ -56,35 +56,38 @@ async function createPurposeTable(connection: DuckDBConnection, config: Pick<Loa
 const UNDATED = '9223372036854775807';
 
 /** Facts aggregated in one statement at most (memory: the aggregate's states cannot spill). */
-const FACTS_PER_CHUNK = 5_000_000;
+export const FACTS_PER_SLICE = 5_000_000;
 
+/** Slices of customers effective consent is aggregated in: 1 (one statement) up to FACTS_PER_SLICE facts. */
+export function effectiveConsentSlices(facts: number, factsPerSlice = FACTS_PER_SLICE): number {
+  return Math.max(1, Math.ceil(facts / factsPerSlice));
+}
+
+/**
+ * `slices` (from effectiveConsentSlices): above 1, the deciding records are aggregated per slice of
+ * customers (`cluster % slices`) into `_consent_deciding`, each slice reading `_consent_attached` (then a
+ * view over the materialised `_consent_resolved`, see attach-consent.ts). The result is the same.
+ */
 export async function computeEffectiveConsent(
   connection: DuckDBConnection,
   config: Pick<LoadedConfig, 'purposes'>,
   runStartedAt: Date,
+  slices = 1,
 ): Promise<Record<string, number>> {
   await createPurposeTable(connection, config);
   const purposes = Object.keys(config.purposes).length;
-  const deciding = (source: string, where = '') =>
-    `SELECT g, count(*) AS record_count,
-            arg_min({'granted': granted, 'source': source, 'consent_id': consent_id, 'consent_date': consent_date},
-                    (coalesce(-epoch_us(consent_date), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
-     FROM ${source} ${where}
+  const deciding = (where = '') =>
+    `SELECT a.cluster * ${purposes} + p.purpose_no AS g, count(*) AS record_count,
+            arg_min({'granted': a.granted, 'source': a.source, 'consent_id': a.consent_id, 'consent_date': a.consent_date},
+                    (coalesce(-epoch_us(a.consent_date), ${UNDATED}), a.granted, a.source_rank, a.consent_id, a.row_no)) AS d
+     FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose ${where}
      GROUP BY g`;
-  const attached = `SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.source_rank, a.row_no
-                    FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose`;
-  // The aggregate's states (struct sort keys) stay in memory: above FACTS_PER_CHUNK facts, the attached
-  // facts are materialised (spillable) and aggregated in slices of customers.
-  const facts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
-  const chunks = Math.ceil(facts / FACTS_PER_CHUNK);
-  let decidingSql = deciding(`(${attached})`);
-  if (chunks > 1) {
-    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_attached_g AS ${attached}` });
-    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_deciding AS ${deciding('_consent_attached_g', `WHERE g % ${chunks} = 0`)}` });
-    for (let chunk = 1; chunk < chunks; chunk++) {
-      await execute(connection, { sql: `INSERT INTO _consent_deciding ${deciding('_consent_attached_g', `WHERE g % ${chunks} = ${chunk}`)}` });
+  let decidingSql = deciding();
+  if (slices > 1) {
+    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_deciding AS ${deciding(`WHERE a.cluster % ${slices} = 0`)}` });
+    for (let slice = 1; slice < slices; slice++) {
+      await execute(connection, { sql: `INSERT INTO _consent_deciding ${deciding(`WHERE a.cluster % ${slices} = ${slice}`)}` });
     }
-    await dropTempTables(connection, ['_consent_attached_g']);
     decidingSql = 'SELECT * FROM _consent_deciding';
   }
   await execute(connection, {

@@ -16,7 +16,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { attachConsent } from '../consent/attach-consent.js';
-import { computeEffectiveConsent } from '../consent/effective-consent.js';
+import { computeEffectiveConsent, effectiveConsentSlices } from '../consent/effective-consent.js';
 import { queryNumber, queryRows } from '../db/connection.js';
 import { assignCustomerIds } from './customer-ids.js';
 import { matchRecords } from './match-records.js';
@@ -49,6 +49,8 @@ export interface UnifyOptions {
   readonly runStartedAt: Date;
   /** The previous published run is ATTACHed read-only as `prev`. */
   readonly hasPrevious: boolean;
+  /** Facts per slice of effective consent (default FACTS_PER_SLICE; tests lower it to exercise slicing). */
+  readonly factsPerSlice?: number;
 }
 
 const WORKING_TABLES = [
@@ -59,6 +61,7 @@ const WORKING_TABLES = [
   '_unify_key_clusters',
   '_consent_key_owners',
   '_consent_record_owners',
+  '_consent_resolved',
 ];
 const WORKING_VIEWS = ['_consent_attached'];
 
@@ -84,8 +87,10 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
       hasPreviousIds: await previousIdsReadable(connection, options.hasPrevious),
     });
     await mergeCustomers(connection, config, rules);
-    const attached = await attachConsent(connection, rules);
-    const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt);
+    const facts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
+    const slices = effectiveConsentSlices(facts, options.factsPerSlice);
+    const attached = await attachConsent(connection, rules, { materialise: slices > 1 });
+    const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt, slices);
 
     const [sizes] = await queryRows<{ records: string | null; merged: string | null; largest: number | null }>(connection, {
       sql: `SELECT sum(record_count) AS records,

@@ -186,7 +186,7 @@ function reference(data: Dataset): Expected {
 let connection: DuckDBConnection;
 memoryConnectionForFile((opened) => (connection = opened));
 
-async function actual(data: Dataset): Promise<Expected> {
+async function actual(data: Dataset, factsPerSlice?: number): Promise<Expected> {
   const config = testConfig({
     purposes: PURPOSES,
     // Placeholders pinned (not the evolving defaults) so the reference knows them exactly.
@@ -198,7 +198,12 @@ async function actual(data: Dataset): Promise<Expected> {
   });
   await createProfileRecords(connection, [], data.profiles);
   await createConsentRecords(connection, data.consents);
-  const result = await unify(connection, config, { runId: RUN_ID, runStartedAt: new Date(`${RUN_STARTED_AT}T00:00:00Z`), hasPrevious: false });
+  const result = await unify(connection, config, {
+    runId: RUN_ID,
+    runStartedAt: new Date(`${RUN_STARTED_AT}T00:00:00Z`),
+    hasPrevious: false,
+    ...(factsPerSlice === undefined ? {} : { factsPerSlice }),
+  });
   expect(result.consentFacts).toBe(result.attachedFacts + result.orphanFacts);
   const text = (sql: string) => queryRows<{ line: string }>(connection, { sql }).then((rows) => rows.map((row) => row.line).sort());
   const pairs = await queryRows<{ member: string; customer_id: string }>(connection, {
@@ -221,6 +226,15 @@ describe('unify agrees with a JavaScript reference', () => {
         expect(await actual(data)).toEqual(reference(data));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('on random datasets, with the facts materialised and effective consent computed in slices (the large-run path)', async () => {
+    await fc.assert(
+      fc.asyncProperty(datasetArbitrary, fc.integer({ min: 1, max: 4 }), async (data, factsPerSlice) => {
+        expect(await actual(data, factsPerSlice)).toEqual(reference(data));
+      }),
+      { numRuns: 100 },
     );
   });
 });
