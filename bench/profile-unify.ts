@@ -2,7 +2,7 @@
  * Per-statement profile of the unify stage (`unify()` in core/unify/index.ts).
  *
  *   npx tsx bench/profile-unify.ts [--scale 1] [--threads 2] [--memory-limit 4GB] [--runs 1] [--previous]
- *                                  [--explain <substring>]
+ *                                  [--explain <substring>] [--set name=value ...]
  *
  * - Generates the dataset for the scale when missing (`generateDataset`, reused otherwise).
  * - Imports the sources once (`importSource` + `combineImports`) into a scratch DuckDB file and keeps only
@@ -14,6 +14,8 @@
  *   failing run got).
  * - `--previous`: runs unify twice on the same copy, ATTACHing the first run as `prev` for the second
  *   (exercises the stable-id path); only the second run is reported.
+ * - `--set name=value` (repeatable): a DuckDB setting for the timed connection, e.g.
+ *   `--set preserve_insertion_order=false`, to measure a setting before adopting it.
  * - `--explain <substring>`: additionally prints EXPLAIN ANALYZE of the first statement whose SQL contains
  *   the substring (run on a fresh copy after the timed run, so the timings are unaffected).
  */
@@ -41,6 +43,7 @@ interface Options {
   runs: number;
   previous: boolean;
   explain: string | undefined;
+  settings: string[];
 }
 
 function parseOptions(): Options {
@@ -52,6 +55,7 @@ function parseOptions(): Options {
       runs: { type: 'string', default: '1' },
       previous: { type: 'boolean', default: false },
       explain: { type: 'string' },
+      set: { type: 'string', multiple: true },
     },
   });
   return {
@@ -61,6 +65,7 @@ function parseOptions(): Options {
     runs: Number(values.runs),
     previous: values.previous ?? false,
     explain: values.explain,
+    settings: values.set ?? [],
   };
 }
 
@@ -170,6 +175,11 @@ async function unifyOnce(config: LoadedConfig, cacheFile: string, options: Optio
   const timings: Timing[] = [];
   try {
     await raw.run(`PRAGMA threads=${options.threads}`);
+    for (const setting of options.settings) {
+      const match = /^([a-z_]+)=([A-Za-z0-9_.]+)$/.exec(setting);
+      if (!match) throw new Error(`--set ${setting}: expected name=value (letters, digits, _ and .)`);
+      await raw.run(`SET ${match[1]} = '${match[2]}'`);
+    }
     if (hasPrevious) await raw.run(`ATTACH '${prevFile.replaceAll("'", "''")}' AS prev (READ_ONLY)`);
     const connection = timedConnection(raw, timings);
     const started = performance.now();
