@@ -51,7 +51,7 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     for (const { customer_id } of ids) {
       const [customer] = await queryRows<Record<string, unknown>>(connection, { sql: 'SELECT * FROM customers WHERE customer_id = $id', params: { id: customer_id } });
       const records = await queryRows<Record<string, unknown>>(connection, {
-        sql: `SELECT p.* FROM profile_records p JOIN record_customer r USING (source, record_id) WHERE r.customer_id = $id ORDER BY p.source_rank, p.row_no`,
+        sql: `SELECT p.* EXCLUDE (rid) FROM profile_records p JOIN record_customer r USING (source, record_id) WHERE r.customer_id = $id ORDER BY p.source_rank, p.row_no`,
         params: { id: customer_id },
       });
       const consent = await queryRows<Record<string, unknown>>(connection, {

@@ -1,8 +1,9 @@
 /**
  * Finishing the import stage: (re)creates profile_records, consent_records, rejects and source_stats
- * (docs/tables.md) from every source's `src_<n>_*` tables, in one transaction. The big record tables are
- * not sorted (nothing depends on their physical order; a sort of millions of rows costs seconds), and
- * consent_records is a view over the sources' own fact tables.
+ * (docs/tables.md) from every source's `src_<n>_*` tables, in one transaction. The two record tables are
+ * views over the sources' own tables (the rows are in the run file once; a copy of millions of rows costs
+ * seconds). profile_records carries `rid`, the record's integer id for unify: source index · 2^40 + its
+ * row in the source's table.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
@@ -21,6 +22,9 @@ export function unifiedAttributes(config: Pick<LoadedConfig, 'sources'>): string
   }
   return [...byLower.values()];
 }
+
+/** Rows per source in the rid numbering (2^40: far above any source's row count). */
+const RID_SOURCE_STRIDE = 1_099_511_627_776;
 
 export async function combineImports(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
   const existing = new Set(
@@ -46,18 +50,18 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
       return `, ${mine === undefined ? 'CAST(NULL AS VARCHAR)' : quoteIdentifier(mine)} AS ${quoteIdentifier(attribute)}`;
     });
     return [
-      `SELECT source, source_rank, record_id, row_no, email, phone, email_match, phone_match${attributeColumns.join('')} FROM ${sourceTable(index, 'profiles')}`,
+      `SELECT CAST(${index} AS BIGINT) * ${RID_SOURCE_STRIDE} + rowid AS rid, source, source_rank, record_id, row_no, email, phone, email_match, phone_match${attributeColumns.join('')} FROM ${sourceTable(index, 'profiles')}`,
     ];
   });
   const all = (part: 'consent' | 'rejects' | 'stats') =>
     config.sources.map((_, index) => `SELECT ${index} AS source_order, * FROM ${sourceTable(index, part)}`).join('\nUNION ALL\n');
 
   const statements = [
-    `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.profiles)} AS
+    // Views: the rows are already in the run file once, as src_<n>_profiles / src_<n>_consent; a table
+    // would write millions of rows a second time. Views bind inside their own database, so they also
+    // read correctly when the run is ATTACHed under another name.
+    `CREATE OR REPLACE VIEW ${quoteIdentifier(COMBINED_TABLES.profiles)} AS
      ${profileSelects.join('\nUNION ALL\n')}`,
-    // A view: the facts are already in the run file once, as src_<n>_consent (same columns in every source);
-    // a table would write millions of rows a second time. Views bind inside their own database, so the
-    // view also reads correctly when the run is ATTACHed under another name.
     `CREATE OR REPLACE VIEW ${quoteIdentifier(COMBINED_TABLES.consent)} AS
      ${config.sources.map((_, index) => `SELECT * FROM ${sourceTable(index, 'consent')}`).join('\nUNION ALL\n')}`,
     `CREATE OR REPLACE TABLE ${quoteIdentifier(COMBINED_TABLES.rejects)} AS

@@ -52,7 +52,12 @@ const RECORD_COUNT_BUCKET = `CASE WHEN record_count <= 4 THEN CAST(record_count 
   WHEN record_count <= 9 THEN '5–9' WHEN record_count <= 49 THEN '10–49' ELSE '50+' END`;
 
 async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
-  const rows = await queryRows(connection, { sql: `SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $table`, params: { table } });
+  // profile_records and consent_records are views.
+  const rows = await queryRows(connection, {
+    sql: `SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $table
+          UNION ALL SELECT 1 FROM duckdb_views() WHERE schema_name = 'main' AND view_name = $table`,
+    params: { table },
+  });
   return rows.length > 0;
 }
 

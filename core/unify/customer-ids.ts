@@ -51,10 +51,10 @@ export async function assignCustomerIds(connection: DuckDBConnection, options: C
     : { columns: 'CAST($run_started_at AS TIMESTAMP) AS first_seen, CAST(NULL AS VARCHAR) AS prev_customer_id', join: '' };
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _unify_members AS
-          SELECT p.rowid AS rid, coalesce(m.cluster, p.rowid) AS cluster, m.cluster IS NOT NULL AS merged,
+          SELECT p.rid, coalesce(m.cluster, p.rid) AS cluster, m.cluster IS NOT NULL AS merged,
                  p.source, p.source_rank, p.record_id, p.row_no, ${previous.columns}
           FROM profile_records p
-          LEFT JOIN _unify_merged m ON m.rid = p.rowid
+          LEFT JOIN _unify_merged m ON m.rid = p.rid
           ${previous.join}`,
     params: { run_started_at: timestampParam(options.runStartedAt) },
   });

@@ -1,7 +1,7 @@
 /**
  * Matching profile records into clusters (design §3), with the over-merge guard.
  *
- * - Every profile record is named by an integer node id `rid`: its `rowid` in `profile_records` (ids only
+ * - Every profile record is named by an integer node id: the `rid` column of `profile_records` (ids only
  *   name nodes; the clusters as sets, and everything derived from them, do not depend on them).
  * - A record's email takes part in matching only when its source matches on email (`email_match`),
  *   likewise phone; NULL (blank) keys and placeholder keys never match.
@@ -52,10 +52,10 @@ export async function matchRecords(connection: DuckDBConnection, rules: Placehol
                    list(rid * 2 + CAST(matches AS BIGINT)) AS holders,
                    CAST(count(*) FILTER (WHERE matches) AS INTEGER) AS matching
             FROM (
-              SELECT rowid AS rid, 'email' AS key_kind, email AS key_value, coalesce(email_match, FALSE) AS matches
+              SELECT rid, 'email' AS key_kind, email AS key_value, coalesce(email_match, FALSE) AS matches
               FROM profile_records WHERE email IS NOT NULL
               UNION ALL
-              SELECT rowid AS rid, 'phone' AS key_kind, phone AS key_value, coalesce(phone_match, FALSE) AS matches
+              SELECT rid, 'phone' AS key_kind, phone AS key_value, coalesce(phone_match, FALSE) AS matches
               FROM profile_records WHERE phone IS NOT NULL
             )
             GROUP BY key_kind, key_value

@@ -61,14 +61,14 @@ export async function mergeCustomers(connection: DuckDBConnection, config: Loade
     sql: `CREATE OR REPLACE TABLE customers AS
           SELECT i.customer_id, c.email, c.phone, ${names.map((name) => `c.${name}, `).join('')}c.source_records, c.record_count
           FROM (
-            SELECT p.rowid AS cluster, ${single.join(', ')},
+            SELECT p.rid AS cluster, ${single.join(', ')},
                    [p.source || ':' || p.record_id] AS source_records, CAST(1 AS INTEGER) AS record_count
             FROM profile_records p
-            WHERE p.rowid NOT IN (SELECT rid FROM _unify_merged)
+            WHERE p.rid NOT IN (SELECT rid FROM _unify_merged)
             UNION ALL
             SELECT m.cluster, ${merged.join(', ')},
                    list_sort(list(p.source || ':' || p.record_id)) AS source_records, CAST(count(*) AS INTEGER) AS record_count
-            FROM profile_records p JOIN _unify_merged m ON m.rid = p.rowid
+            FROM profile_records p JOIN _unify_merged m ON m.rid = p.rid
             GROUP BY m.cluster
           ) c
           JOIN _unify_cluster_ids i ON i.cluster = c.cluster`,

@@ -38,11 +38,11 @@ function threeSources() {
 
 test('profile_records has one column per unified attribute across sources, NULL where a source lacks it', async () => {
   await importAll(db, threeSources());
-  expect(await db.rows('SELECT * FROM profile_records')).toEqual([
-    { source: 'crm', source_rank: 0, record_id: 'c1', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: false, first_name: 'Ann', country: 'GB', tier: null },
-    { source: 'crm', source_rank: 0, record_id: 'c2', row_no: '2', email: 'b@example.org', phone: null, email_match: true, phone_match: false, first_name: null, country: 'IE', tier: null },
-    { source: 'shop', source_rank: 2, record_id: 's1', row_no: '1', email: null, phone: '5550101', email_match: false, phone_match: true, first_name: null, country: 'FR', tier: 'gold' },
-    { source: 'shop', source_rank: 2, record_id: 's2', row_no: '2', email: null, phone: null, email_match: false, phone_match: true, first_name: null, country: null, tier: 'silver' },
+  expect(await db.rows('SELECT * FROM profile_records ORDER BY rid')).toEqual([
+    { rid: '0', source: 'crm', source_rank: 0, record_id: 'c1', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: false, first_name: 'Ann', country: 'GB', tier: null },
+    { rid: '1', source: 'crm', source_rank: 0, record_id: 'c2', row_no: '2', email: 'b@example.org', phone: null, email_match: true, phone_match: false, first_name: null, country: 'IE', tier: null },
+    { rid: String(2 * 2 ** 40), source: 'shop', source_rank: 2, record_id: 's1', row_no: '1', email: null, phone: '5550101', email_match: false, phone_match: true, first_name: null, country: 'FR', tier: 'gold' },
+    { rid: String(2 * 2 ** 40 + 1), source: 'shop', source_rank: 2, record_id: 's2', row_no: '2', email: null, phone: null, email_match: false, phone_match: true, first_name: null, country: null, tier: 'silver' },
   ]);
 });
 
@@ -71,6 +71,7 @@ test('column types follow docs/tables.md', async () => {
   );
   const of = (table: string) => Object.fromEntries(types.filter((row) => row.table_name === table).map((row) => [row.column_name, row.data_type]));
   expect(of('profile_records')).toEqual({
+    rid: 'BIGINT',
     source: 'VARCHAR',
     source_rank: 'INTEGER',
     record_id: 'VARCHAR',

@@ -68,7 +68,7 @@ export async function createProfileRecords(connection: DuckDBConnection, attribu
   appender.closeSync();
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE profile_records AS
-          SELECT source, CAST(source_rank AS INTEGER) AS source_rank, record_id, CAST(row_no AS BIGINT) AS row_no,
+          SELECT rowid AS rid, source, CAST(source_rank AS INTEGER) AS source_rank, record_id, CAST(row_no AS BIGINT) AS row_no,
                  ${normaliseEmailSql('email')} AS email, ${normalisePhoneSql('phone')} AS phone,
                  CAST(email_match AS BOOLEAN) AS email_match, CAST(phone_match AS BOOLEAN) AS phone_match
                  ${attributeColumns.map((c) => `, nullif(trim(${c}), '') AS ${c}`).join('')}

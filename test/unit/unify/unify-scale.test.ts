@@ -33,7 +33,7 @@ beforeAll(async () => {
   //   20k pairs grow to 4 records); records 95000.. share the placeholder phone 0000000 (5000 records).
   await execute(connection, {
     sql: `CREATE TABLE profile_records AS
-          SELECT 'crm' AS source, 0 AS source_rank, 'c' || i AS record_id, CAST(i + 1 AS BIGINT) AS row_no,
+          SELECT i AS rid, 'crm' AS source, 0 AS source_rank, 'c' || i AS record_id, CAST(i + 1 AS BIGINT) AS row_no,
                  CASE WHEN i < 10000 THEN 'chain' || (i // 500) || '_' || ((i % 500) // 2) || '@mail.com'
                       ELSE 'u' || (i // 2) || '@mail.com' END AS email,
                  CASE WHEN i < 10000 THEN '44' || (1000000 + (i // 500) * 1000 + ((i % 500) + 1) // 2)
@@ -41,7 +41,7 @@ beforeAll(async () => {
                  TRUE AS email_match, TRUE AS phone_match, 'city' || (i % 50) AS city
           FROM range(100000) t(i)
           UNION ALL
-          SELECT 'shop', 1, 's' || j, j + 1, 'shop' || j || '@mail.com',
+          SELECT 100000 + j, 'shop', 1, 's' || j, j + 1, 'shop' || j || '@mail.com',
                  CASE WHEN j < 40000 THEN '33' || (1000000 + 10000 + j) WHEN j >= 95000 THEN '0000000' ELSE '49' || (1000000 + j) END,
                  FALSE, TRUE, NULL
           FROM range(100000) t(j)`,
@@ -71,7 +71,7 @@ describe('unify at scale', () => {
       // records come from crm, odd ones from shop; record ids are hashes, so node order ≠ chain order.
       await execute(db, {
         sql: `CREATE TABLE profile_records AS
-              SELECT CASE WHEN k % 2 = 0 THEN 'crm' ELSE 'shop' END AS source, CAST(k % 2 AS INTEGER) AS source_rank,
+              SELECT k AS rid, CASE WHEN k % 2 = 0 THEN 'crm' ELSE 'shop' END AS source, CAST(k % 2 AS INTEGER) AS source_rank,
                      md5(CAST(k AS VARCHAR)) AS record_id, CAST(k + 1 AS BIGINT) AS row_no,
                      'link' || (k // 2) || '@mail.com' AS email, CAST(7000000000 + (k + 1) // 2 AS VARCHAR) AS phone,
                      TRUE AS email_match, TRUE AS phone_match, NULL::VARCHAR AS city
