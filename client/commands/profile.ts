@@ -1,6 +1,6 @@
 import { queryRows } from '../../core/db/connection.js';
 import { lastDeliveries, type DeliveryRecord } from '../../core/exports/index.js';
-import { normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
+import { normaliseEmailValue, normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
 import { warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { withCurrentRun } from '../current-run-reader.js';
@@ -8,12 +8,15 @@ import { EXIT_FAILURE, EXIT_OK, CliError, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandHandler } from '../cli.js';
 
 /**
- * The look-up key: an email (NFC, trimmed, lower-cased) when it has an @, otherwise a phone normalised as
+ * The look-up key: an email (normalised as the sources' emails are) when it has an @, otherwise a phone normalised as
  * the sources' phones are (digits only, or with `matching.phoneCountryCode`, the national number's country code).
  */
 export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'email' | 'phone'; value: string } | undefined {
   const trimmed = raw.normalize('NFC').trim();
-  if (trimmed.includes('@')) return trimmed ? { kind: 'email', value: trimmed.toLowerCase() } : undefined;
+  if (trimmed.includes('@')) {
+    const email = normaliseEmailValue(trimmed);
+    return email ? { kind: 'email', value: email } : undefined;
+  }
   const phone = normalisePhoneValue(trimmed, numbering);
   return phone ? { kind: 'phone', value: phone } : undefined;
 }

@@ -90,20 +90,52 @@ const OTHER_DELIMITERS = [';', '\t', '|'];
 /**
  * The dialect to read with. Without `csv.delimiter`, a header that does not hold every mapped column
  * when split on commas is tried with `;`, tab and `|` (spreadsheet exports in many locales use `;`): the
- * first that holds them all is used. The choice rests on the header alone, so it is the same every run;
- * an explicit delimiter is never second-guessed.
+ * first that holds them all is used. When none does, the one holding the most mapped columns is kept, so
+ * the error names a column that is really missing (not every column of a `;` header read as one). The
+ * choice rests on the header alone, so it is the same every run; an explicit delimiter is never second-guessed.
  */
 async function chooseDialect(source: SourceConfig, header: boolean, wanted: readonly string[]): Promise<{ dialect: CsvDialect; first: FirstRecord }> {
   const configured = csvDialect(source);
   const first = await readFirstCsvRecord(source.path, configured, HEADER_MAX_MB * 1024 * 1024);
-  const holdsAll = (record: FirstRecord) => record.kind === 'record' && wanted.every((column) => matchColumn(column, record.fields).kind === 'found');
-  if (source.csv?.delimiter !== undefined || !header || first.kind !== 'record' || holdsAll(first)) return { dialect: configured, first };
+  const held = (record: FirstRecord) => (record.kind === 'record' ? wanted.filter((column) => matchColumn(column, record.fields).kind === 'found').length : -1);
+  if (source.csv?.delimiter !== undefined || !header || first.kind !== 'record' || held(first) === wanted.length) return { dialect: configured, first };
+  let best: { dialect: CsvDialect; first: FirstRecord; held: number } = { dialect: configured, first, held: held(first) };
   for (const delimiter of OTHER_DELIMITERS) {
     const dialect = { ...configured, delimiter };
     const candidate = await readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024);
-    if (holdsAll(candidate)) return { dialect, first: candidate };
+    const candidateHeld = held(candidate);
+    if (candidateHeld === wanted.length) return { dialect, first: candidate };
+    if (candidateHeld > best.held) best = { dialect, first: candidate, held: candidateHeld };
   }
-  return { dialect: configured, first };
+  return { dialect: best.dialect, first: best.first };
+}
+
+/**
+ * An unterminated quote makes the reader take every following line, up to the next quote (or the end of
+ * the file), into one malformed record: those rows would vanish without a reject of their own — a
+ * withdrawal among them would be lost. A reader error on a quote whose record spans several lines (edge
+ * line breaks aside) therefore fails the source, naming the row; nothing is published.
+ */
+async function refuseSwallowedRows(connection: DuckDBConnection, source: SourceConfig, errors: string, headerLines: number): Promise<void> {
+  const [swallowing] = await queryRows<{ row_no: number; lines: number }>(connection, {
+    sql: `SELECT CAST(line AS BIGINT) - ${headerLines} AS row_no,
+                 CAST(greatest(length(body) - length(replace(body, chr(10), '')), length(body) - length(replace(body, chr(13), ''))) AS INTEGER) AS lines
+          FROM (SELECT line, regexp_replace(regexp_replace(csv_line, '^[\r\n]+', ''), '[\r\n]+$', '') AS body
+                FROM temp.main.${quoteIdentifier(errors)}
+                WHERE error_type IN ('UNQUOTED VALUE', 'LINE SIZE OVER MAXIMUM'))
+          WHERE regexp_matches(body, '[\r\n]')
+          ORDER BY line LIMIT 1`,
+  });
+  if (swallowing === undefined) return;
+  const lines = Number(swallowing.lines);
+  throw new SourceError(
+    source.name,
+    source.path,
+    `a quote opened on this row is not closed on it: the reader took the next ${lines} line${lines === 1 ? '' : 's'} into this row, ` +
+      `so those rows would be lost (fix the quoting; a quote inside a quoted value is written as two quotes)`,
+    undefined,
+    Number(swallowing.row_no),
+  );
 }
 
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
@@ -169,6 +201,8 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
        ORDER BY row_no`,
     ),
   );
+
+  await refuseSwallowedRows(connection, source, errors, headerLines);
 
   // Rows the reader kept, numbered by filling the data row numbers the rejected records did not take.
   const nullString = source.csv?.nullString;

@@ -113,7 +113,9 @@ export async function validateConsent(
     reject(
       'missing key',
       keyColumn,
-      keyKind === 'email' ? `'the email is blank'` : `'the phone has no digits'`,
+      keyKind === 'email'
+        ? `'the email is blank'`
+        : `CASE WHEN regexp_matches(CAST(${column(keyColumn)} AS VARCHAR), '[0-9][eE]\\+?[0-9]') THEN 'the phone is in scientific notation: its digits were lost (a spreadsheet?)' ELSE 'the phone has no digits' END`,
       'key_value IS NULL',
     ),
     reject(

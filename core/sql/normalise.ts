@@ -12,16 +12,33 @@ export function trimSql(expression: string): string {
   return `regexp_replace(${expression}, ${EDGE_WHITESPACE}, '', 'g')`;
 }
 
-/** email → Unicode NFC, trimmed, lower-cased; blank → NULL. */
+/**
+ * The wrappers an address arrives in from mail clients and spreadsheets are not part of it: `mailto:`,
+ * a display name with the address in angle brackets (`Bob <bob@example.com>`), a sentence's trailing dot.
+ * Only values holding `<`, starting `mailto:` or ending in `.` pay for the regular expressions.
+ */
+const EMAIL_IN_ANGLE_BRACKETS = '^[^<>]*<([^<>]*@[^<>]*)>[^<>]*$';
+const MAILTO_PREFIX = '^mailto:';
+const TRAILING_DOTS = '\\.+$';
+
+/** email → Unicode NFC, trimmed, lower-cased, unwrapped (see above); blank → NULL. */
 export function normaliseEmailSql(expression: string): string {
-  return `nullif(lower(${trimSql(`nfc_normalize(CAST(${expression} AS VARCHAR))`)}), '')`;
+  const basic = `lower(${trimSql(`nfc_normalize(CAST(${expression} AS VARCHAR))`)})`;
+  const unwrapped = trimSql(
+    `regexp_replace(regexp_replace(regexp_replace(${basic}, '${EMAIL_IN_ANGLE_BRACKETS}', '\\1'), '${MAILTO_PREFIX}', ''), '${TRAILING_DOTS}', '')`,
+  );
+  return `nullif(CASE WHEN contains(${basic}, '<') OR starts_with(${basic}, 'mailto:') OR ends_with(${basic}, '.') THEN ${unwrapped} ELSE ${basic} END, '')`;
 }
 
 /**
  * Optional national numbering (config `matching.phoneCountryCode`): a phone written without `+` or `00` is
  * read as a national number of that country — its trunk prefix dropped, the country code put in front — so
  * `+44 20 7946 0958`, `0044 20 7946 0958` and `020 7946 0958` become one key, `442079460958`.
+ * The `+` counts wherever it comes before the first digit (`tel:+44 …`, `(+44) …`).
  * In SQL the two values are expressions (bound parameters).
+ *
+ * With or without a numbering, an international number's `(0)` — the trunk prefix written in brackets,
+ * `+44 (0)20 7946 0958`, dialled only from inside the country — is not part of the number.
  */
 export interface PhoneNumbering {
   readonly countryCode: string;
@@ -38,15 +55,29 @@ export function phoneNumberingOf(matching: { readonly phoneCountryCode?: string 
   return { countryCode: matching.phoneCountryCode, trunkPrefix: matching.phoneTrunkPrefix ?? (matching.phoneCountryCode === '1' ? '1' : '0') };
 }
 
-/** phone → digits only; no digits → NULL. With a numbering, national numbers get the country code (see PhoneNumbering). */
+/** Regular expressions shared by the SQL (RE2) and its JavaScript mirror. A `+` before the first digit. */
+const PLUS_FIRST = '^[^0-9+]*\\+';
+/** `+` or `00` before the first other digit. */
+const INTERNATIONAL_FIRST = '^[^0-9+]*(\\+|00)';
+/** The trunk prefix in brackets, `(0)`. */
+const BRACKETED_TRUNK = '\\(\\s*0\\s*\\)';
+/** A number a spreadsheet turned into scientific notation (`4.91511E+12`): its digits are lost. */
+const SCIENTIFIC = '^\\s*[0-9]+([.,][0-9]+)?[eE]\\+?[0-9]+\\s*$';
+
+/** phone → digits only; no digits (or scientific notation) → NULL. With a numbering, national numbers get the country code (see PhoneNumbering). */
 export function normalisePhoneSql(expression: string, numbering?: PhoneNumbering): string {
-  const digits = `nullif(regexp_replace(CAST(${expression} AS VARCHAR), '[^0-9]', '', 'g'), '')`;
+  const text = `CAST(${expression} AS VARCHAR)`;
+  // `(0)` is looked for only in values with a bracket: the common case costs one contains().
+  const withoutBracketedTrunk = `(CASE WHEN contains(${text}, '(') AND regexp_matches(${text}, '${INTERNATIONAL_FIRST}') THEN regexp_replace(${text}, '${BRACKETED_TRUNK}', '', 'g') ELSE ${text} END)`;
+  // Scientific notation has no number left in it: no key (it would merge everyone sharing the leading digits).
+  const scientific = `((contains(${text}, 'E') OR contains(${text}, 'e')) AND regexp_matches(${text}, '${SCIENTIFIC}'))`;
+  const digits = `(CASE WHEN ${scientific} THEN NULL ELSE nullif(regexp_replace(${withoutBracketedTrunk}, '[^0-9]', '', 'g'), '') END)`;
   if (numbering === undefined) return digits;
   const { countryCode, trunkPrefix } = numbering;
   return (
     `(CASE WHEN ${digits} IS NULL THEN NULL ` +
     `WHEN regexp_full_match(${digits}, '${PLACEHOLDER_SHAPES}') THEN ${digits} ` +
-    `WHEN starts_with(${trimSql(`CAST(${expression} AS VARCHAR)`)}, '+') THEN ${digits} ` +
+    `WHEN regexp_matches(${text}, '${PLUS_FIRST}') THEN ${digits} ` +
     `WHEN starts_with(${digits}, '00') THEN nullif(substr(${digits}, 3), '') ` +
     `WHEN ${trunkPrefix} <> '' AND starts_with(${digits}, ${trunkPrefix}) THEN ${countryCode} || substr(${digits}, length(${trunkPrefix}) + 1) ` +
     `ELSE ${countryCode} || ${digits} END)`
@@ -58,16 +89,25 @@ const EDGE_WHITESPACE_JS = /^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufef
 
 /** JavaScript mirror of normaliseEmailSql (configured values). */
 export function normaliseEmailValue(value: string): string | undefined {
-  const normalised = value.normalize('NFC').replace(EDGE_WHITESPACE_JS, '').toLowerCase();
+  let normalised = value.normalize('NFC').replace(EDGE_WHITESPACE_JS, '').toLowerCase();
+  if (normalised.includes('<') || normalised.startsWith('mailto:') || normalised.endsWith('.')) {
+    normalised = normalised
+      .replace(new RegExp(EMAIL_IN_ANGLE_BRACKETS), '$1')
+      .replace(new RegExp(MAILTO_PREFIX), '')
+      .replace(new RegExp(TRAILING_DOTS), '')
+      .replace(EDGE_WHITESPACE_JS, '');
+  }
   return normalised === '' ? undefined : normalised;
 }
 
 /** JavaScript mirror of normalisePhoneSql (configured values, CLI look-ups); numbering values are plain digits here. */
 export function normalisePhoneValue(value: string, numbering?: PhoneNumbering): string | undefined {
-  const digits = value.replace(/[^0-9]/g, '');
+  const international = new RegExp(INTERNATIONAL_FIRST).test(value);
+  if (new RegExp(SCIENTIFIC).test(value)) return undefined;
+  const digits = (international ? value.replace(new RegExp(BRACKETED_TRUNK, 'g'), '') : value).replace(/[^0-9]/g, '');
   if (digits === '') return undefined;
   if (numbering === undefined || PLACEHOLDER_SHAPE_RE.test(digits)) return digits;
-  if (value.replace(EDGE_WHITESPACE_JS, '').startsWith('+')) return digits;
+  if (new RegExp(PLUS_FIRST).test(value)) return digits;
   if (digits.startsWith('00')) return digits.slice(2) || undefined;
   const { countryCode, trunkPrefix } = numbering;
   if (trunkPrefix !== '' && digits.startsWith(trunkPrefix)) return countryCode + digits.slice(trunkPrefix.length);

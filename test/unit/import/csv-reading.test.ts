@@ -98,6 +98,12 @@ describe('file-level failures', () => {
     }
   });
 
+  test('a ; header missing one mapped column names that column, not the first one read with commas', async () => {
+    const file = ws.write('crm.csv', 'contact_id;E_MAIL;phone;first_name;country\n1;a@example.org;;Ann;GB\n');
+    const error = await importError(ws.config([crmSource(file)]));
+    expect(error.message).toBe(`source "crm" (${file}) column "email": mapped column not found (the file has 5 columns); mapped by sources[0].keys.email`);
+  });
+
   test('several columns matching case-insensitively is an error, never a guess', async () => {
     const file = ws.write('crm.csv', 'contact_id, Email ,email ,phone,first_name,country\n');
     const error = await importError(ws.config([crmSource(file, { keys: { email: 'EMAIL' } })]));
@@ -139,7 +145,8 @@ describe('dialects and encodings', () => {
     const config = ws.config([crmSource(path.join(FIXTURES, 'crm_contacts.csv'))]);
     const [result] = await importAll(db, config);
     expect(await profileRecords(db, 'record_id, row_no, email, phone, first_name, country')).toEqual([
-      { record_id: 'c-001', row_no: '1', email: 'ann.example@mail.com', phone: '4402079460001', first_name: 'Ann', country: 'GB' },
+      // '+44 (0)20 …': the bracketed trunk prefix of an international number is not part of it.
+      { record_id: 'c-001', row_no: '1', email: 'ann.example@mail.com', phone: '442079460001', first_name: 'Ann', country: 'GB' },
       { record_id: 'c-002', row_no: '2', email: null, phone: null, first_name: 'Bob "Bobby"', country: null },
       { record_id: 'c-003', row_no: '3', email: 'carol@example.org', phone: '5550100', first_name: 'Carol\nSmith', country: 'DE' },
       { record_id: 'c-004', row_no: '6', email: null, phone: '0049301234', first_name: null, country: null },
@@ -225,6 +232,20 @@ describe('malformed rows become rejects, with data row numbers', () => {
       { record_id: '8', row_no: '8', first_name: 'Fay' },
     ]);
     expect(result).toMatchObject({ rowsRead: 9, rowsAccepted: 4, rowsRejected: 5, topRejectReasons: [{ reason: 'malformed row', count: 5 }] });
+  });
+
+  test('an unterminated quote that would take later rows into its own fails the source, naming the row', async () => {
+    // To the end of the file: rows 3–4 would vanish without a reject of their own.
+    const toEnd = ws.write('crm.csv', `${HEADER}\n1,a@example.org,,Ann,GB\n2,"b@example.org,,Bob,GB\n3,c@example.org,,Cy,GB\n4,d@example.org,,Di,GB\n`);
+    await expect(importAll(db, ws.config([crmSource(toEnd)]))).rejects.toThrow(
+      `source "crm" (${toEnd}) row 2: a quote opened on this row is not closed on it: the reader took the next 2 lines into this row, ` +
+        'so those rows would be lost (fix the quoting; a quote inside a quoted value is written as two quotes)',
+    );
+    // Up to a later quote (CRLF): row 3 would vanish, reading resumes after row 4.
+    const toLaterQuote = ws.write('shop.csv', `${HEADER}\r\n1,a@example.org,,Ann,GB\r\n2,"b@example.org,,Bob,GB\r\n3,c@example.org,,Cy,GB\r\n4,"d@example.org",,Di,GB\r\n5,e@example.org,,Ed,GB\r\n`);
+    await expect(importAll(db, ws.config([crmSource(toLaterQuote)]))).rejects.toThrow(
+      `source "crm" (${toLaterQuote}) row 2: a quote opened on this row is not closed on it: the reader took the next 2 lines into this row`,
+    );
   });
 
   test('a 1 MB field is read whole; a 1 MB bad value is kept as 200 characters', async () => {

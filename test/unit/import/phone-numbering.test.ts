@@ -20,7 +20,13 @@ freshWorkspaceAndDbForEachTest((freshWs, freshDb) => {
 const CASES: [raw: string, uk: string | null, nanp: string | null, digitsOnly: string | null][] = [
   ['+44 20 7946 0958', '442079460958', '442079460958', '442079460958'],
   ['020 7946 0958', '442079460958', '10207946095' + '8', '02079460958'],
-  ['0044 (0)20-7946-0958', '4402079460958', '4402079460958', '004402079460958'],
+  // The bracketed trunk prefix of an international number is not dialled from abroad: not part of the key.
+  ['0044 (0)20-7946-0958', '442079460958', '442079460958', '00442079460958'],
+  ['+44 (0) 20 7946 0958', '442079460958', '442079460958', '442079460958'],
+  ['(020) 7946 0958', '442079460958', '10207946095' + '8', '02079460958'], // national: the brackets are just grouping
+  // A + before the first digit makes the number international wherever it stands.
+  [' tel:+44-20-7946-0958 ', '442079460958', '442079460958', '442079460958'],
+  ['(+44) 20 7946 0958', '442079460958', '442079460958', '442079460958'],
   ['\u00a0+1 (415) 555-0199', '14155550199', '14155550199', '14155550199'],
   ['415.555.0199', '444155550199', '14155550199', '4155550199'],
   ['1-415-555-0199', '4414155550199', '14155550199', '14155550199'],
@@ -28,6 +34,8 @@ const CASES: [raw: string, uk: string | null, nanp: string | null, digitsOnly: s
   ['12345', '12345', '12345', '12345'],
   ['1234567890', '1234567890', '1234567890', '1234567890'],
   ['n/a', null, null, null],
+  ['4.91511E+12', null, null, null], // a spreadsheet's scientific notation: the digits are gone
+  [' 4,91511e12 ', null, null, null],
   ['00', '00', '00', '00'],
 ];
 
@@ -65,6 +73,19 @@ describe('phone numbering', () => {
       { consent_id: 'c2', key_value: '447700900123' },
     ]);
     expect(lookupKey('(020) 7946-0958', phoneNumberingOf(config.matching))).toEqual({ kind: 'phone', value: '442079460958' });
+  });
+
+  test('a phone in scientific notation is no key: a profile keeps no phone, a consent row is rejected saying why', async () => {
+    const crm = ws.write('crm.csv', 'contact_id,email,phone,first_name,country\n1,,4.91511E+12,Ann,DE\n2,,4.91511E+12,Bob,DE\n');
+    const consent = ws.write('consent.csv', 'consent_id,phone,consent_option,consent_value,consent_date\nc1,4.91511E+12,Newsletter,yes,2024-01-01\n');
+    await importAll(db, ws.config([crmSource(crm), consentSource(consent, { keys: { phone: 'phone' } })]));
+    expect(await profileRecords(db, 'record_id, phone')).toEqual([
+      { record_id: '1', phone: null },
+      { record_id: '2', phone: null },
+    ]);
+    expect(await db.rows('SELECT row_no, column_name, reason, detail, value FROM rejects')).toEqual([
+      { row_no: '1', column_name: 'phone', reason: 'missing key', detail: 'the phone is in scientific notation: its digits were lost (a spreadsheet?)', value: '4.91511E+12' },
+    ]);
   });
 
   test('the config checks the code and the trunk prefix, naming the key', () => {

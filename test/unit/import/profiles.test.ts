@@ -3,6 +3,7 @@
  * carried by the profile rows themselves.
  */
 import { describe, expect, test } from 'vitest';
+import { normaliseEmailValue } from '../../../core/sql/normalise.js';
 import { freshWorkspaceAndDbForEachTest, crmSource, consentRecords, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -61,6 +62,33 @@ describe('primary keys, keys and attributes', () => {
       { record_id: '2', email: null, phone: null, first_name: null, country: null },
     ]);
     expect(await rejectTuples(db)).toEqual([]);
+  });
+
+  test('emails lose the wrappers mail clients and spreadsheets add: mailto:, a display name in <>, a trailing dot', async () => {
+    const rows = [
+      ['1', '<Bob@Example.com>'],
+      ['2', '"Bob Smith" <bob@example.com>'],
+      ['3', 'MAILTO:bob@example.com'],
+      ['4', 'bob@example.com.'],
+      ['5', ' mailto:<bob@example.com>. '],
+      ['6', 'bob+news@example.com'], // plus-addressing is part of the address
+      ['7', '<>'],
+      ['8', 'a<b@example.com'], // no closing bracket: left as it is
+    ];
+    const file = ws.write('crm.csv', `contact_id,email,phone,first_name,country\n${rows.map(([id, email]) => `${id},"${email!.replaceAll('"', '""')}",,,`).join('\n')}\n`);
+    await importAll(db, ws.config([crmSource(file)]));
+    expect((await profileRecords(db, 'record_id, email')).map((row) => row['email'])).toEqual([
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob+news@example.com',
+      '<>',
+      'a<b@example.com',
+    ]);
+    // The JavaScript mirror (configured placeholders, CLI look-ups) agrees.
+    expect(rows.map(([, email]) => normaliseEmailValue(email!) ?? null)).toEqual((await profileRecords(db, 'record_id, email')).map((row) => row['email']));
   });
 
   test('matchOn picks the keys that take part in matching; unmapped keys never match', async () => {
