@@ -10,6 +10,9 @@
  *     'no customer'     — no customer owns the key / record;
  *     'ambiguous key'   — several customers own the key (e.g. after a refused cluster) and the fact is a
  *                         grant: a grant is never spread over people it may not belong to.
+ *     'future-dated grant' — a grant dated more than a day after the run started (`futureAfter`): nobody
+ *                         can have consented then, and as the latest record it would outrank every real
+ *                         withdrawal until that date. A future-dated denial applies (withholding is safe).
  *   A denial on an ambiguous key applies to every owner (withholding is always safe).
  *
  * Performance: owners are counted per key on integer ids (`_unify_key_clusters`, i.e. customer_keys
@@ -22,13 +25,14 @@
  *
  * Reads the TEMP tables of the unify stage (`_unify_keys`, `_unify_key_clusters`, `_unify_members`).
  * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP tables
- * `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over them the TEMP view `_consent_attached(cluster,
+ * `_consent_run_clock`, `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over them the TEMP view `_consent_attached(cluster,
  * purpose, granted, consent_date, source, source_rank, consent_id, row_no)` read by effective-consent.ts
  * (`cluster` names the customer, see `_unify_cluster_ids`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
 import { placeholderByKindSql, type PlaceholderRules } from '../unify/placeholders.js';
+import { timestampParam } from '../unify/timestamp-param.js';
 
 export interface AttachStats {
   readonly consentFacts: number;
@@ -59,15 +63,26 @@ function resolvedFacts(perOwner: boolean): string {
 }
 
 /** The facts that are orphans (one row per fact) and the facts applied (one row per owner), see above. */
-const ORPHAN = 'owners = 0 OR (owners > 1 AND granted)';
-const APPLIED = 'owners = 1 OR (owners > 1 AND NOT granted)';
+const FUTURE_GRANT = 'coalesce(granted AND consent_date > (SELECT future_after FROM _consent_run_clock), FALSE)';
+const ORPHAN = `owners = 0 OR (owners > 1 AND granted) OR ${FUTURE_GRANT}`;
+const APPLIED = `(owners = 1 OR (owners > 1 AND NOT granted)) AND NOT ${FUTURE_GRANT}`;
+
+/** How far past the run's start a record's date may lie (clock skew, zone-less local times read as UTC). */
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
 export interface AttachOptions {
+  /** The run's start: grants dated more than a day later are 'future-dated grant' orphans. */
+  readonly runStartedAt: Date;
   /** Resolve the facts once into `_consent_resolved` (for runs whose facts are read several times). */
   readonly materialise?: boolean;
 }
 
-export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules, options: AttachOptions = {}): Promise<AttachStats> {
+export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules, options: AttachOptions): Promise<AttachStats> {
+  // The limit as a one-row table: the view below cannot hold a bound parameter.
+  await execute(connection, {
+    sql: 'CREATE OR REPLACE TEMP TABLE _consent_run_clock AS SELECT CAST($future_after AS TIMESTAMP) AS future_after',
+    params: { future_after: timestampParam(new Date(options.runStartedAt.getTime() + FUTURE_TOLERANCE_MS)) },
+  });
   // Every profile key with its owners: one row per (key, owning customer), `first` marking one of them;
   // a placeholder key has one row with owners 0 and no cluster (nobody's key).
   await execute(connection, {
@@ -115,7 +130,8 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
           SELECT source, consent_id, row_no, key_kind,
                  CASE WHEN placeholder OR (owners = 0 AND ${placeholder.sql}) THEN 'placeholder key'
                       WHEN owners = 0 THEN 'no customer'
-                      ELSE 'ambiguous key' END AS reason
+                      WHEN owners > 1 AND granted THEN 'ambiguous key'
+                      ELSE 'future-dated grant' END AS reason
           FROM (${orphanCandidates})
           ORDER BY source, row_no, consent_id`,
     params: placeholder.params,

@@ -2,7 +2,8 @@
  * Effective consent per customer × declared purpose, with lineage (design §4). Exactly one row per pair.
  *
  * - Among the records attached to the customer for the purpose, the deciding one is the latest
- *   `consent_date`; undated records rank oldest (below any date); on an equal date (or both undated)
+ *   `consent_date` (a date-only record against a timed one on the same day is a tie: see
+ *   decision-time.ts); undated records rank oldest (below any date); on an equal date (or both undated)
  *   a denial beats a grant; remaining ties go to the lowest source_rank, then the lowest consent_id, then
  *   the lowest row_no.
  * - No record: the regime default — opt-in ⇒ denied, opt-out ⇒ granted — with basis 'default'.
@@ -22,6 +23,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { execute, queryRows } from '../db/connection.js';
 import { parseIsoDuration } from '../unify/iso-duration.js';
+import { decisionTimeSql } from './decision-time.js';
 import { dropTempTables } from '../unify/temp-tables.js';
 import { timestampParam } from '../unify/timestamp-param.js';
 
@@ -79,7 +81,7 @@ export async function computeEffectiveConsent(
   const deciding = (where = '') =>
     `SELECT a.cluster * ${purposes} + p.purpose_no AS g, count(*) AS record_count,
             arg_min({'granted': a.granted, 'source': a.source, 'consent_id': a.consent_id, 'consent_date': a.consent_date},
-                    (coalesce(-epoch_us(a.consent_date), ${UNDATED}), a.granted, a.source_rank, a.consent_id, a.row_no)) AS d
+                    (coalesce(-epoch_us(${decisionTimeSql('a.consent_date', 'a.granted')}), ${UNDATED}), a.granted, a.source_rank, a.consent_id, a.row_no)) AS d
      FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose ${where}
      GROUP BY g`;
   let decidingSql = deciding();

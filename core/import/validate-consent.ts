@@ -11,6 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
+import { decisionTimeSql } from '../consent/decision-time.js';
 import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
@@ -88,7 +89,7 @@ export async function validateConsent(
           WITH repeated AS (SELECT consent_id FROM ${checked} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
           SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
           FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
-          WINDOW w AS (PARTITION BY consent_id ORDER BY consent_date DESC NULLS LAST, granted ASC, row_no DESC)`,
+          WINDOW w AS (PARTITION BY consent_id ORDER BY ${decisionTimeSql('consent_date', 'granted')} DESC NULLS LAST, granted ASC, row_no DESC)`,
   });
   const losers = `(SELECT row_no FROM ${ranked} WHERE position > 1)`;
   const factParams = new ParamBag();

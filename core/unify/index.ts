@@ -62,6 +62,7 @@ const WORKING_TABLES = [
   '_consent_key_owners',
   '_consent_record_owners',
   '_consent_resolved',
+  '_consent_run_clock',
 ];
 const WORKING_VIEWS = ['_consent_attached'];
 
@@ -89,7 +90,7 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
     await mergeCustomers(connection, config, rules);
     const facts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
     const slices = effectiveConsentSlices(facts, options.factsPerSlice);
-    const attached = await attachConsent(connection, rules, { materialise: slices > 1 });
+    const attached = await attachConsent(connection, rules, { runStartedAt: options.runStartedAt, materialise: slices > 1 });
     const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt, slices);
 
     const [sizes] = await queryRows<{ records: string | null; merged: string | null; largest: number | null }>(connection, {

@@ -207,6 +207,8 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       'd5,a@example.org,Newsletter,no,2023-12-31T23:30:00Z', // 12 kept: later in UTC
       'd6,a@example.org,Newsletter,maybe,2025-01-01', // 13 invalid: not a contender
       'd6,a@example.org,Newsletter,yes,2024-01-01', // 14 kept
+      'd7,a@example.org,Newsletter,yes,2024-01-01T10:00:00Z', // 15
+      'd7,a@example.org,Newsletter,no,2024-01-01', // 16 kept: date-only on the same day is a tie, denied wins
     ]);
     expect((await consentRecords(db)).map((row) => [row['consent_id'], row['row_no'], row['granted']])).toEqual([
       ['d1', '2', false],
@@ -215,6 +217,7 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       ['d4', '10', true],
       ['d5', '12', false],
       ['d6', '14', true],
+      ['d7', '16', false],
     ]);
     expect(await db.rows("SELECT row_no, column_name, reason, detail, value FROM rejects WHERE source = 'consent' ORDER BY row_no")).toEqual([
       { row_no: '1', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 2, which is kept', value: 'd1' },
@@ -225,7 +228,8 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       { row_no: '9', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 10, which is kept', value: 'd4' },
       { row_no: '11', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 12, which is kept', value: 'd5' },
       { row_no: '13', column_name: 'consent_value', reason: 'invalid consent value', detail: 'not a recognised consent value', value: 'maybe' },
+      { row_no: '15', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 16, which is kept', value: 'd7' },
     ]);
-    expect(result).toMatchObject({ rowsRead: 14, rowsAccepted: 6, rowsRejected: 8, consentFacts: 6 });
+    expect(result).toMatchObject({ rowsRead: 16, rowsAccepted: 7, rowsRejected: 9, consentFacts: 7 });
   });
 });
