@@ -39,14 +39,16 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
   const key = lookupKey(wanted, phoneNumberingOf(config.matching));
   if (!key) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
   const found = await withCurrentRun(config, async (connection, current) => {
-    let ids = await queryRows<{ customer_id: string }>(connection, {
-      sql: 'SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = $kind AND key_value = $value ORDER BY customer_id',
+    let ids = await queryRows<{ customer_id: string; placeholder: boolean }>(connection, {
+      sql: `SELECT customer_id, bool_or(placeholder) AS placeholder FROM customer_keys
+            WHERE key_kind = $kind AND key_value = $value GROUP BY customer_id ORDER BY customer_id`,
       params: { kind: key.kind, value: key.value },
     });
     // A phone typed without its country code ("425 555 0199" for "+1 425 555 0199"): match on the trailing digits.
     if (ids.length === 0 && key.kind === 'phone' && key.value.length >= 7) {
-      ids = await queryRows<{ customer_id: string }>(connection, {
-        sql: `SELECT DISTINCT customer_id FROM customer_keys WHERE key_kind = 'phone' AND suffix(key_value, $value) ORDER BY customer_id`,
+      ids = await queryRows<{ customer_id: string; placeholder: boolean }>(connection, {
+        sql: `SELECT customer_id, bool_or(placeholder) AS placeholder FROM customer_keys
+              WHERE key_kind = 'phone' AND suffix(key_value, $value) GROUP BY customer_id ORDER BY customer_id`,
         params: { value: key.value },
       });
     }
@@ -63,7 +65,7 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
       });
       profiles.push({ customer, records, consent });
     }
-    return { runId: current.runId, profiles };
+    return { runId: current.runId, profiles, placeholder: ids.some((id) => id.placeholder) };
   });
   if (found.profiles.length === 0) {
     console.error(`no customer with that ${key.kind} in run ${found.runId}`);
@@ -73,8 +75,13 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
   const profiles = [];
   for (const profile of found.profiles) profiles.push({ ...profile, deliveries: await lastDeliveries(layout, String(profile.customer?.['customer_id'])) });
   if (json) {
-    console.log(JSON.stringify({ runId: found.runId, profiles, deliveries: profiles.flatMap((p) => p.deliveries) }, null, 2));
+    console.log(JSON.stringify({ runId: found.runId, matches: profiles.length, placeholder: found.placeholder, profiles, deliveries: profiles.flatMap((p) => p.deliveries) }, null, 2));
     return EXIT_OK;
+  }
+  // Several customers hold the key: say so first, so no single block is read as "the" answer.
+  if (profiles.length > 1 || found.placeholder) {
+    const note = found.placeholder ? ': a placeholder value, which merges no records and carries no consent' : '';
+    console.log(`${profiles.length} customer${profiles.length === 1 ? '' : 's'} hold${profiles.length === 1 ? 's' : ''} this ${key.kind}${note}`);
   }
   for (const { customer, records, consent, deliveries } of profiles) {
     console.log(`customer ${String(customer?.['customer_id'])} (run ${found.runId})`);

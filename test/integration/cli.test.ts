@@ -135,6 +135,7 @@ describe('consent CLI', () => {
     await refreshLocally(loadConfig(configFile), { runId: 'run-shared' });
     const { code, stdout } = consent(['profile', '000-000-0000', '--config', configFile], shared);
     expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe('2 customers hold this phone: a placeholder value, which merges no records and carries no consent');
     const blocks = stdout.split(/^customer /m).slice(1);
     expect(blocks).toHaveLength(2);
     const holly = blocks.find((b) => b.includes('first_name: Holly'))!;
