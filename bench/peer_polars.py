@@ -14,6 +14,7 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPS = os.path.join(HERE, ".pydeps")
@@ -41,6 +42,7 @@ def main():
     import polars as pl
 
     started = time.perf_counter()
+    run_started = datetime.now(timezone.utc).replace(tzinfo=None)
     stage_ms = {}
     mark = [time.perf_counter()]
 
@@ -67,10 +69,24 @@ def main():
         return pl.col(col).str.strip_chars().replace("", None)
 
     def norm_email(col):
-        return pl.col(col).str.strip_chars().str.normalize("NFC").str.to_lowercase().replace("", None)
+        # NFC, trimmed, lower-cased; mailto:, a display name's <...> and trailing dots removed (as core/sql/normalise.ts).
+        # Polars evaluates every branch of when/then, so this is written as plain passes over all values.
+        e = pl.col(col).str.strip_chars().str.normalize("NFC").str.to_lowercase()
+        inner = pl.coalesce(e.str.extract(r"<([^<>]*@[^<>]*)>", 1), e)
+        return inner.str.strip_prefix("mailto:").str.strip_chars_end(".").str.strip_chars().replace("", None)
 
     def norm_phone(col):
-        return pl.col(col).str.replace_all(r"[^0-9]", "").replace("", None)
+        # Digits only; scientific notation is no key; an international number's (0) is dropped.
+        p = pl.col(col)
+        international = p.str.contains(r"^[^0-9+]*(\+|00)")
+        cleaned = pl.when(p.str.contains("(", literal=True) & international).then(p.str.replace_all(r"\(\s*0\s*\)", "")).otherwise(p)
+        digits = cleaned.str.replace_all(r"[^0-9]", "").replace("", None)
+        return pl.when(p.str.contains(r"^\s*[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+\s*$")).then(None).otherwise(digits)
+
+    def decision_time():
+        # A date-only denial counts at the end of its day: against a timed record that day it is a tie the denial wins.
+        d = pl.col("consent_date")
+        return pl.when(~pl.col("granted") & (d == d.dt.truncate("1d"))).then(d + pl.duration(microseconds=86_399_999_999)).otherwise(d)
 
     # ---- import ----------------------------------------------------------------------------------
     def profiles(name, rank, pk, attrs):
@@ -110,9 +126,10 @@ def main():
             & pl.col("granted").is_not_null() & (pl.col("date_text").is_null() | pl.col("consent_date").is_not_null())
         )
         # One fact per consent id: the row that would win (latest date, undated oldest, deny on tie, later row).
-        .sort(["consent_date", "granted", "row_no"], descending=[True, False, True], nulls_last=True)
+        .with_columns(decision_time().alias("decision_time"))
+        .sort(["decision_time", "granted", "row_no"], descending=[True, False, True], nulls_last=True)
         .unique("cid", keep="first")
-        .select("cid", "row_no", "key_value", "purpose", "granted", "consent_date")
+        .select("cid", "row_no", "key_value", "purpose", "granted", "consent_date", "decision_time")
     )
     records, consent = pl.collect_all([pl.concat([crm, shop], how="diagonal"), consent])
     records = records.with_row_index("rid")
@@ -164,13 +181,15 @@ def main():
         records.filter(pl.col("email").is_not_null()).select("customer", pl.col("email").alias("key_value"), pl.col("email_ph").alias("ph")),
     ]).unique(["customer", "key_value"])
     owners = customer_keys.filter(~pl.col("ph")).with_columns(pl.len().over("key_value").alias("owners"))
+    # A grant dated more than a day after the run started is never applied.
+    future = pl.col("granted") & (pl.col("consent_date") > pl.lit(run_started + timedelta(days=1)))
     facts = consent.join(owners.select("customer", "key_value", "owners"), on="key_value").filter(
-        (pl.col("owners") == 1) | ~pl.col("granted")
+        ((pl.col("owners") == 1) | ~pl.col("granted")) & ~future.fill_null(False)
     )
     # Latest wins; undated oldest; deny wins a tie.
     effective = (
         facts.with_columns((~pl.col("granted")).alias("deny"))
-        .sort(["consent_date", "deny"], nulls_last=False)
+        .sort(["decision_time", "deny"], nulls_last=False)
         .group_by("customer", "purpose")
         .agg(pl.col("granted").last())
     )
