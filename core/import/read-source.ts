@@ -240,14 +240,27 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(scans)}` });
 }
 
+/**
+ * A Parquet column of nested values (a struct, a list, a map) read as text would be a key like
+ * `{'addr': a@example.org}`: never a match, and written out as an email. Mapping one is an error.
+ */
+function refuseNestedColumn(source: SourceConfig, index: number, column: string, type: string): void {
+  const nested = /^(STRUCT|MAP|UNION)\(/i.exec(type)?.[1]?.toLowerCase() ?? (/\]$/.test(type) ? 'list' : undefined);
+  if (nested === undefined) return;
+  const keys = configKeysOfColumn(source, index, column);
+  const mappedBy = keys.length > 0 ? `; mapped by ${keys.join(', ')}` : '';
+  throw new SourceError(source.name, source.path, `mapped column holds nested values (a ${nested}), not plain values${mappedBy}`, column);
+}
+
 async function readParquet(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
   const describe = new ParamBag();
-  const described = await queryRows<{ column_name: string }>(
+  const described = await queryRows<{ column_name: string; column_type: string }>(
     connection,
     describe.statement(`DESCRIBE SELECT * FROM read_parquet(${describe.bind(source.path)})`),
   );
   const available = described.map((row) => row.column_name);
   const positions = resolveColumns(source, index, wanted, available);
+  positions.forEach((position, i) => refuseNestedColumn(source, index, wanted[i]!, described[position]!.column_type));
   const projections = wanted
     .map((_, i) => `CAST(${allowedIdentifier(available[positions[i]!]!, available)} AS VARCHAR) AS ${quoteIdentifier(`f${i}`)}`)
     .join(', ');

@@ -100,6 +100,19 @@ describe('Parquet', () => {
     const error2 = await expectSourceError(ws.config([crmSource(notParquet, { format: 'parquet' })]), 0);
     expect(error2.message.startsWith(`source "crm" (${notParquet}): cannot be read as parquet: `)).toBe(true);
   });
+
+  test('a mapped column of nested values (struct, list, map) fails the import naming its key', async () => {
+    const cases: [select: string, kind: string][] = [
+      [`{'addr': 'a@example.org'} AS email`, 'struct'],
+      [`['a@example.org'] AS email`, 'list'],
+      [`MAP {'home': 'a@example.org'} AS email`, 'map'],
+    ];
+    for (const [select, kind] of cases) {
+      const file = await writeParquet(`nested-${kind}.parquet`, `SELECT 1 AS contact_id, ${select}, '555' AS phone, 'Ann' AS first_name, 'GB' AS country`);
+      const error = await expectSourceError(ws.config([crmSource(file, { format: 'parquet' })]), 0);
+      expect(error.message).toBe(`source "crm" (${file}) column "email": mapped column holds nested values (a ${kind}), not plain values; mapped by sources[0].keys.email`);
+    }
+  });
 });
 
 describe('JSON lines', () => {
