@@ -73,8 +73,12 @@ const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 export interface AttachOptions {
   /** The run's start: grants dated more than a day later are 'future-dated grant' orphans. */
   readonly runStartedAt: Date;
-  /** Resolve the facts once into `_consent_resolved` (for runs whose facts are read several times). */
-  readonly materialise?: boolean;
+  /**
+   * Resolve the facts once into `_consent_resolved` (for runs whose facts are read several times) and
+   * also provide `_consent_attached_g`, the applied facts keyed by `g` = cluster · purposes + the purpose's
+   * index in `purposes` (the declared purposes in config order, as effective-consent.ts numbers them).
+   */
+  readonly materialise?: { readonly purposes: readonly string[] };
 }
 
 export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules, options: AttachOptions): Promise<AttachStats> {
@@ -115,13 +119,28 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   let orphanCandidates = `SELECT * FROM (${resolvedFacts(false)}) WHERE ${ORPHAN}`;
   let applied = `SELECT * FROM (${resolvedFacts(true)}) WHERE ${APPLIED}`;
   if (options.materialise) {
-    // Key values are kept only where the orphan reason still needs them (unowned keys).
+    // One pass over the facts: whether each row applies (orphan = the first row of a fact that does not),
+    // and its aggregate key g. Key values are kept only where the orphan reason still needs them.
+    const purposes = options.materialise.purposes;
+    const params: Record<string, string> = {};
+    const numbered = purposes.map((name, index) => {
+      params[`purpose_${index}`] = name;
+      return `(CAST($purpose_${index} AS VARCHAR), ${index})`;
+    });
     await execute(connection, {
       sql: `CREATE OR REPLACE TEMP TABLE _consent_resolved AS
-            SELECT * REPLACE (CASE WHEN owners = 0 THEN key_value END AS key_value) FROM (${resolvedFacts(true)})`,
+            SELECT f.* REPLACE (CASE WHEN f.owners = 0 THEN f.key_value END AS key_value),
+                   f.cluster * ${purposes.length} + p.purpose_no AS g, (${APPLIED}) AS applied
+            FROM (${resolvedFacts(true)}) f
+            LEFT JOIN (VALUES ${numbered.join(', ')}) p(purpose_name, purpose_no) ON p.purpose_name = f.purpose`,
+      params,
     });
-    orphanCandidates = `SELECT * FROM _consent_resolved WHERE first AND (${ORPHAN})`;
-    applied = `SELECT * FROM _consent_resolved WHERE ${APPLIED}`;
+    orphanCandidates = 'SELECT * FROM _consent_resolved WHERE first AND NOT applied';
+    applied = 'SELECT * FROM _consent_resolved WHERE applied';
+    await execute(connection, {
+      sql: `CREATE OR REPLACE TEMP VIEW _consent_attached_g AS
+            SELECT g, granted, consent_date, source, source_rank, consent_id, row_no FROM _consent_resolved WHERE applied`,
+    });
   }
   // An unowned key may still be a placeholder: the regex runs for those facts only.
   const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');

@@ -67,8 +67,8 @@ export function effectiveConsentSlices(facts: number, factsPerSlice = FACTS_PER_
 
 /**
  * `slices` (from effectiveConsentSlices): above 1, the deciding records are aggregated per slice of
- * customers (`cluster % slices`) into `_consent_deciding`, each slice reading `_consent_attached` (then a
- * view over the materialised `_consent_resolved`, see attach-consent.ts). The result is the same.
+ * groups (`g % slices`) into `_consent_deciding`, each slice reading `_consent_attached_g` (the applied facts
+ * already keyed by g, over the materialised `_consent_resolved`: see attach-consent.ts). The result is the same.
  */
 export async function computeEffectiveConsent(
   connection: DuckDBConnection,
@@ -78,17 +78,20 @@ export async function computeEffectiveConsent(
 ): Promise<Record<string, number>> {
   await createPurposeTable(connection, config);
   const purposes = Object.keys(config.purposes).length;
-  const deciding = (where = '') =>
-    `SELECT a.cluster * ${purposes} + p.purpose_no AS g, count(*) AS record_count,
-            arg_min({'granted': a.granted, 'source': a.source, 'consent_id': a.consent_id, 'consent_date': a.consent_date},
-                    (coalesce(-epoch_us(${decisionTimeSql('a.consent_date', 'a.granted')}), ${UNDATED}), a.granted, a.source_rank, a.consent_id, a.row_no)) AS d
-     FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose ${where}
+  const deciding = (facts: string, where = '') =>
+    `SELECT g, count(*) AS record_count,
+            arg_min({'granted': granted, 'source': source, 'consent_id': consent_id, 'consent_date': consent_date},
+                    (coalesce(-epoch_us(${decisionTimeSql('consent_date', 'granted')}), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
+     FROM ${facts} ${where}
      GROUP BY g`;
-  let decidingSql = deciding();
+  let decidingSql = deciding(
+    `(SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.source_rank, a.row_no
+      FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose)`,
+  );
   if (slices > 1) {
-    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_deciding AS ${deciding(`WHERE a.cluster % ${slices} = 0`)}` });
+    await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_deciding AS ${deciding('_consent_attached_g', `WHERE g % ${slices} = 0`)}` });
     for (let slice = 1; slice < slices; slice++) {
-      await execute(connection, { sql: `INSERT INTO _consent_deciding ${deciding(`WHERE a.cluster % ${slices} = ${slice}`)}` });
+      await execute(connection, { sql: `INSERT INTO _consent_deciding ${deciding('_consent_attached_g', `WHERE g % ${slices} = ${slice}`)}` });
     }
     decidingSql = 'SELECT * FROM _consent_deciding';
   }

@@ -64,7 +64,7 @@ const WORKING_TABLES = [
   '_consent_resolved',
   '_consent_run_clock',
 ];
-const WORKING_VIEWS = ['_consent_attached'];
+const WORKING_VIEWS = ['_consent_attached', '_consent_attached_g'];
 
 async function previousIdsReadable(connection: DuckDBConnection, hasPrevious: boolean): Promise<boolean> {
   if (!hasPrevious) return false;
@@ -90,7 +90,10 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
     await mergeCustomers(connection, config, rules);
     const facts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
     const slices = effectiveConsentSlices(facts, options.factsPerSlice);
-    const attached = await attachConsent(connection, rules, { runStartedAt: options.runStartedAt, materialise: slices > 1 });
+    const attached = await attachConsent(connection, rules, {
+      runStartedAt: options.runStartedAt,
+      ...(slices > 1 ? { materialise: { purposes: Object.keys(config.purposes) } } : {}),
+    });
     const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt, slices);
 
     const [sizes] = await queryRows<{ records: string | null; merged: string | null; largest: number | null }>(connection, {
