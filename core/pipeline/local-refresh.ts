@@ -10,6 +10,7 @@ import { buildSegment, type SegmentResult } from '../segments/index.js';
 import { unify, type UnifyResult } from '../unify/index.js';
 import { readCurrentRun, RunDatabases, warehouseLayout } from '../warehouse/index.js';
 import { discardRun, publishRun, type PublishedRun } from './publish-run.js';
+import { allSettledOrThrow } from './settle.js';
 
 export interface LocalRefreshResult {
   readonly runId: string;
@@ -41,21 +42,21 @@ export async function refreshLocally(config: LoadedConfig, options: { runId: str
     }
   };
   try {
-    const sources = await timed('import', () => Promise.all(config.sources.map((_, index) => run.withConnection((c) => importSource(c, config, index)))));
+    const sources = await timed('import', () => allSettledOrThrow(config.sources.map((_, index) => run.withConnection((c) => importSource(c, config, index)))));
     const unified = await timed('unify', () =>
       run.withConnection(async (c) => {
         await combineImports(c, config);
         return unify(c, config, { runId: options.runId, runStartedAt, hasPrevious: previousRunId !== null });
       }),
     );
-    const segments = await timed('segments', () => Promise.all(config.segments.map((_, index) => run.withConnection((c) => buildSegment(c, config, index)))));
+    const segments = await timed('segments', () => allSettledOrThrow(config.segments.map((_, index) => run.withConnection((c) => buildSegment(c, config, index)))));
     const exports = await timed('exports', () =>
-      Promise.all(config.exports.map((_, index) => run.withConnection((c) => runExport(c, config, index, { runId: options.runId, runStartedAt })))),
+      allSettledOrThrow(config.exports.map((_, index) => run.withConnection((c) => runExport(c, config, index, { runId: options.runId, runStartedAt })))),
     );
     const summary = { trigger: 'local', startedAt: runStartedAt.toISOString(), sources, unify: unified, segments, exports };
     const published = await timed('publish', () => publishRun({ config, layout, runDatabases, clock }, options.runId, previousRunId, summary));
     const deliveries = await timed('deliver', () =>
-      Promise.all(config.exports.flatMap((exportConfig, index) => (exportConfig.http ? [deliverExport(config, layout, options.runId, index, options.push)] : []))),
+      allSettledOrThrow(config.exports.flatMap((exportConfig, index) => (exportConfig.http ? [deliverExport(config, layout, options.runId, index, options.push)] : []))),
     );
     return { runId: options.runId, previousRunId, sources, unify: unified, segments, exports, published, deliveries, stageMs };
   } catch (error) {
