@@ -10,7 +10,7 @@
  *     'no customer'     — no customer owns the key / record;
  *     'ambiguous key'   — several customers own the key (e.g. after a refused cluster) and the fact is a
  *                         grant: a grant is never spread over people it may not belong to.
- *     'future-dated grant' — a grant dated more than a day after the run started (`futureAfter`): nobody
+ *     'future-dated grant' — a grant dated more than a day after the run started (`runStartedAt`): nobody
  *                         can have consented then, and as the latest record it would outrank every real
  *                         withdrawal until that date. A future-dated denial applies (withholding is safe).
  *   A denial on an ambiguous key applies to every owner (withholding is always safe).
@@ -20,14 +20,15 @@
  * string join (email/phone facts against it). Small runs do not materialise the facts: `consent_orphans`
  * and the view `_consent_attached` each read `consent_records` once. Large runs (`materialise`, when effective
  * consent is computed in slices and would read the facts several times) resolve the facts once into the
- * TEMP table `_consent_resolved` (spillable) and derive both from it. The placeholder regex runs only for
+ * TEMP table `_consent_resolved` (spillable, with each fact's aggregate key and whether it applies) and
+ * derive both from it, plus the view `_consent_attached_g` the slices read. The placeholder regex runs only for
  * facts whose key no profile holds (a profile key carries its flag from `_unify_keys`).
  *
  * Reads the TEMP tables of the unify stage (`_unify_keys`, `_unify_key_clusters`, `_unify_members`).
  * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP tables
- * `_consent_run_clock`, `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over them the TEMP view `_consent_attached(cluster,
- * purpose, granted, consent_date, source, source_rank, consent_id, row_no)` read by effective-consent.ts
- * (`cluster` names the customer, see `_unify_cluster_ids`).
+ * `_consent_run_clock`, `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over
+ * them the TEMP view `_consent_attached(cluster, purpose, granted, consent_date, source, source_rank,
+ * consent_id, row_no)` read by effective-consent.ts (`cluster` names the customer, see `_unify_cluster_ids`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
