@@ -55,10 +55,13 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     const profiles = [];
     for (const { customer_id } of ids) {
       const [customer] = await queryRows<Record<string, unknown>>(connection, { sql: 'SELECT * FROM customers WHERE customer_id = $id', params: { id: customer_id } });
-      const records = await queryRows<Record<string, unknown>>(connection, {
-        sql: `SELECT p.* EXCLUDE (rid) FROM profile_records p JOIN record_customer r USING (source, record_id) WHERE r.customer_id = $id ORDER BY p.source_rank, p.row_no`,
-        params: { id: customer_id },
-      });
+      // `rid` is unify's internal record number (absent in runs published before it existed): not shown.
+      const records = (
+        await queryRows<Record<string, unknown>>(connection, {
+          sql: `SELECT p.* FROM profile_records p JOIN record_customer r USING (source, record_id) WHERE r.customer_id = $id ORDER BY p.source_rank, p.row_no`,
+          params: { id: customer_id },
+        })
+      ).map(({ rid: _rid, ...record }) => record);
       const consent = await queryRows<Record<string, unknown>>(connection, {
         sql: `SELECT purpose, granted, basis, source, consent_id, consent_date, record_count FROM effective_consent WHERE customer_id = $id ORDER BY purpose`,
         params: { id: customer_id },

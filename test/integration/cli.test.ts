@@ -8,6 +8,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { refreshLocally } from '../../core/pipeline/index.js';
 import { loadConfig } from '../../core/config/load.js';
+import { warehouseLayout } from '../../core/warehouse/index.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { EXAMPLES_DIR, makeWorkspace } from '../support/workspace.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/consent.js');
@@ -149,6 +151,25 @@ describe('consent CLI', () => {
       'everyone-internal (purpose none, added) run run-shared — internal export (purpose none): no consent check',
       'newsletter-file (purpose Newsletter, added) run run-shared — consent consent 3 dated 2024-05-02 00:00:00',
     ]);
+  });
+
+  it('profile: reads a run published before profile_records was a view with rid', async () => {
+    const old = makeWorkspace();
+    cpSync(EXAMPLES_DIR, old, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    const config = loadConfig(path.join(old, 'consent.config.yaml'));
+    const { runId } = await refreshLocally(config, { runId: 'run-old-layout' });
+    // The layout of earlier releases: profile_records a table, without rid.
+    const instance = await DuckDBInstance.create(warehouseLayout(config.warehouse).runDatabase(runId));
+    const connection = await instance.connect();
+    await connection.run('CREATE TABLE profile_records_old AS SELECT * EXCLUDE (rid) FROM profile_records');
+    await connection.run('DROP VIEW profile_records');
+    await connection.run('ALTER TABLE profile_records_old RENAME TO profile_records');
+    connection.closeSync();
+    instance.closeSync();
+    const { code, stdout } = consent(['profile', 'frank@contoso.com', '--json', '--config', path.join(old, 'consent.config.yaml')], old);
+    expect(code).toBe(0);
+    const [profile] = (JSON.parse(stdout) as { profiles: { records: Record<string, unknown>[] }[] }).profiles;
+    expect(profile!.records.map((record) => [record['source'], record['record_id'], 'rid' in record])).toEqual([['crm', 'C-002', false]]);
   });
 
   it('segments and exports: sizes, changes, rows written and held back', () => {
