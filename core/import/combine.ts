@@ -56,7 +56,11 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
   const all = (part: 'consent' | 'rejects' | 'stats') =>
     config.sources.map((_, index) => `SELECT ${index} AS source_order, * FROM ${sourceTable(index, part)}`).join('\nUNION ALL\n');
 
+  // A run file written by an earlier release may hold the record tables as tables (a retried stage after
+  // an upgrade): a view cannot replace a table.
+  const leftoverTables = [COMBINED_TABLES.profiles, COMBINED_TABLES.consent].filter((name) => existing.has(name));
   const statements = [
+    ...leftoverTables.map((name) => `DROP TABLE ${quoteIdentifier(name)}`),
     // Views: the rows are already in the run file once, as src_<n>_profiles / src_<n>_consent; a table
     // would write millions of rows a second time. Views bind inside their own database, so they also
     // read correctly when the run is ATTACHed under another name.

@@ -46,6 +46,17 @@ test('profile_records has one column per unified attribute across sources, NULL 
   ]);
 });
 
+test('a run file of an earlier release, with the record tables as tables, is combined into views', async () => {
+  await db.rows('CREATE TABLE profile_records AS SELECT 1 AS x');
+  await db.rows('CREATE TABLE consent_records AS SELECT 1 AS x');
+  await importAll(db, threeSources());
+  expect(await db.rows("SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE '%_records' ORDER BY view_name")).toEqual([
+    { view_name: 'consent_records' },
+    { view_name: 'profile_records' },
+  ]);
+  expect(await db.rows('SELECT count(*) AS n FROM profile_records')).toEqual([{ n: '4' }]);
+});
+
 test('consent_records, rejects and source_stats combine every source, in config order', async () => {
   await importAll(db, threeSources());
   expect(await db.rows('SELECT source, source_rank, consent_id, row_no, key_kind, key_value, purpose, granted, CAST(consent_date AS VARCHAR) AS consent_date FROM consent_records')).toEqual([
