@@ -34,6 +34,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
 import { placeholderByKindSql, type PlaceholderRules } from '../unify/placeholders.js';
 import { timestampParam } from '../unify/timestamp-param.js';
+import { futureGrantLimit } from './decision-time.js';
 
 export interface AttachStats {
   readonly consentFacts: number;
@@ -68,9 +69,6 @@ const FUTURE_GRANT = 'coalesce(granted AND consent_date > (SELECT future_after F
 const ORPHAN = `owners = 0 OR (owners > 1 AND granted) OR ${FUTURE_GRANT}`;
 const APPLIED = `(owners = 1 OR (owners > 1 AND NOT granted)) AND NOT ${FUTURE_GRANT}`;
 
-/** How far past the run's start a record's date may lie (clock skew, zone-less local times read as UTC). */
-const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
-
 export interface AttachOptions {
   /** The run's start: grants dated more than a day later are 'future-dated grant' orphans. */
   readonly runStartedAt: Date;
@@ -86,7 +84,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   // The limit as a one-row table: the view below cannot hold a bound parameter.
   await execute(connection, {
     sql: 'CREATE OR REPLACE TEMP TABLE _consent_run_clock AS SELECT CAST($future_after AS TIMESTAMP) AS future_after',
-    params: { future_after: timestampParam(new Date(options.runStartedAt.getTime() + FUTURE_TOLERANCE_MS)) },
+    params: { future_after: timestampParam(futureGrantLimit(options.runStartedAt)) },
   });
   // Every profile key with its owners: one row per (key, owning customer), `first` marking one of them;
   // a placeholder key has one row with owners 0 and no cluster (nobody's key).

@@ -15,3 +15,14 @@ const LAST_MICROSECOND_OF_DAY = 86_399_999_999;
 export function decisionTimeSql(date: string, granted: string): string {
   return `(CASE WHEN NOT ${granted} AND ${date} = date_trunc('day', ${date}) THEN ${date} + to_microseconds(${LAST_MICROSECOND_OF_DAY}) ELSE ${date} END)`;
 }
+
+/** How far past the run's start a record's date may lie (clock skew, zone-less local times read as UTC). */
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Grants dated after this never count (design is silent; see README "Future-dated grants"): nobody can
+ * have consented then, and as the latest record such a grant would outrank every real withdrawal.
+ */
+export function futureGrantLimit(runStartedAt: Date): Date {
+  return new Date(runStartedAt.getTime() + FUTURE_TOLERANCE_MS);
+}

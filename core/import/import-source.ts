@@ -27,6 +27,8 @@ export interface ImportResult {
 export interface ImportOptions {
   /** Heartbeat hook: called with the number of rows read so far (at least once, after reading). */
   onProgress?: (rowsRead: number) => void;
+  /** The run's clock (default: now): a future-dated grant never wins over another row of its consent id. */
+  runStartedAt?: Date;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function importSource(
     const { rowsRead, columns } = await readSource(connection, source, sourceIndex);
     options.onProgress?.(rowsRead);
     if (source.type === 'profiles') await validateProfiles(connection, config, source, sourceIndex, columns);
-    else await validateConsent(connection, config, source, sourceIndex, columns);
+    else await validateConsent(connection, config, source, sourceIndex, columns, options.runStartedAt ?? new Date());
 
     // rows_rejected counts rows not accepted as the source's records; for a profile source, a rejected
     // consent value does not reject the profile row (it shows up in `rejects` only).

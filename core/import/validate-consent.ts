@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
-import { decisionTimeSql } from '../consent/decision-time.js';
+import { decisionTimeSql, futureGrantLimit } from '../consent/decision-time.js';
 import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
@@ -19,6 +19,7 @@ import { consentDateSql, isoPartsSql } from './dates.js';
 import { rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
 import { createWorkTableSql, sourceTable } from './tables.js';
+import { timestampParam } from '../unify/timestamp-param.js';
 
 export async function validateConsent(
   connection: DuckDBConnection,
@@ -26,6 +27,7 @@ export async function validateConsent(
   source: ConsentSourceConfig,
   index: number,
   columns: ReadonlyMap<string, string>,
+  runStartedAt: Date,
 ): Promise<void> {
   const column = (name: string) => {
     const identifier = columns.get(name);
@@ -83,13 +85,17 @@ export async function validateConsent(
 
   // 2. One fact per consent id: the row that would win effective consent. Only ids that occur more than
   //    once are ranked (a window over every row costs a full sort); the rest are their own winners.
-  //    `ranked` holds just those rows: (row_no, position, kept_row_no).
+  //    `ranked` holds just those rows: (row_no, position, kept_row_no). A future-dated grant (which unify
+  //    will not apply) never wins over another row of its id: a real withdrawal under the same id stays.
   await execute(connection, {
     sql: `${createWorkTableSql(index, 'ranked')} AS
           WITH repeated AS (SELECT consent_id FROM ${checked} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
           SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
           FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
-          WINDOW w AS (PARTITION BY consent_id ORDER BY ${decisionTimeSql('consent_date', 'granted')} DESC NULLS LAST, granted ASC, row_no DESC)`,
+          WINDOW w AS (PARTITION BY consent_id
+                       ORDER BY coalesce(granted AND consent_date > CAST($future_after AS TIMESTAMP), FALSE) ASC,
+                                ${decisionTimeSql('consent_date', 'granted')} DESC NULLS LAST, granted ASC, row_no DESC)`,
+    params: { future_after: timestampParam(futureGrantLimit(runStartedAt)) },
   });
   const losers = `(SELECT row_no FROM ${ranked} WHERE position > 1)`;
   const factParams = new ParamBag();

@@ -209,6 +209,8 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       'd6,a@example.org,Newsletter,yes,2024-01-01', // 14 kept
       'd7,a@example.org,Newsletter,yes,2024-01-01T10:00:00Z', // 15
       'd7,a@example.org,Newsletter,no,2024-01-01', // 16 kept: date-only on the same day is a tie, denied wins
+      'd8,a@example.org,Newsletter,yes,2099-01-01', // 17 a future-dated grant never wins within its id
+      'd8,a@example.org,Newsletter,no,2024-01-01', // 18 kept: the real withdrawal stays
     ]);
     expect((await consentRecords(db)).map((row) => [row['consent_id'], row['row_no'], row['granted']])).toEqual([
       ['d1', '2', false],
@@ -218,6 +220,7 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       ['d5', '12', false],
       ['d6', '14', true],
       ['d7', '16', false],
+      ['d8', '18', false],
     ]);
     expect(await db.rows("SELECT row_no, column_name, reason, detail, value FROM rejects WHERE source = 'consent' ORDER BY row_no")).toEqual([
       { row_no: '1', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 2, which is kept', value: 'd1' },
@@ -229,7 +232,8 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       { row_no: '11', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 12, which is kept', value: 'd5' },
       { row_no: '13', column_name: 'consent_value', reason: 'invalid consent value', detail: 'not a recognised consent value', value: 'maybe' },
       { row_no: '15', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 16, which is kept', value: 'd7' },
+      { row_no: '17', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 18, which is kept', value: 'd8' },
     ]);
-    expect(result).toMatchObject({ rowsRead: 16, rowsAccepted: 7, rowsRejected: 9, consentFacts: 7 });
+    expect(result).toMatchObject({ rowsRead: 18, rowsAccepted: 8, rowsRejected: 10, consentFacts: 8 });
   });
 });
