@@ -7,6 +7,8 @@
  * 2024-05-01 beats a grant at 2024-05-01 10:00, and a grant dated 2024-05-01 loses to a denial at 09:00.
  * Between records on different days nothing changes. (A timed denial at exactly 00:00:00 is read as
  * date-only: the ambiguity again resolves towards withholding.)
+ *
+ * Also where a grant lies too far in the future to count at all (futureGrantLimit).
  */
 
 const LAST_MICROSECOND_OF_DAY = 86_399_999_999;
