@@ -12,31 +12,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DuckDBConnection } from '@duckdb/node-api';
 import { generateDataset } from './generate-data.js';
+import { timeEveryStatement, type StatementTiming } from './statement-timer.js';
 import { runFloor } from './variants.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-
-interface StatementTiming {
-  readonly startedMs: number;
-  readonly ms: number;
-  readonly sql: string;
-}
-
-function timeEveryStatement(timings: StatementTiming[]): void {
-  for (const method of ['run', 'runAndReadAll'] as const) {
-    const original = DuckDBConnection.prototype[method] as (...args: unknown[]) => Promise<unknown>;
-    (DuckDBConnection.prototype as unknown as Record<string, unknown>)[method] = async function (this: DuckDBConnection, ...args: unknown[]) {
-      const startedMs = performance.now();
-      try {
-        return await original.apply(this, args);
-      } finally {
-        timings.push({ startedMs, ms: performance.now() - startedMs, sql: String(args[0]).replace(/\s+/g, ' ').trim().slice(0, 110) });
-      }
-    };
-  }
-}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2).padStart(7)} s`;
 
@@ -46,7 +26,7 @@ async function main(): Promise<void> {
   const top = Number(values.top);
   const dataset = await generateDataset(path.join(BENCH_DIR, 'out', `data-s${String(scale).replace('.', '_')}`), { scale, reuse: true });
   const timings: StatementTiming[] = [];
-  timeEveryStatement(timings);
+  timeEveryStatement((timing) => timings.push(timing));
   const started = performance.now();
   const result = await runFloor(dataset.csvConfig);
   const total = performance.now() - started;
@@ -59,7 +39,7 @@ async function main(): Promise<void> {
     const inStage = timings.filter((t) => t.startedMs >= stageStart && t.startedMs < stageEnd);
     const sqlMs = inStage.reduce((sum, t) => sum + t.ms, 0);
     console.log(`\n${stage}: ${seconds(ms)} wall, ${seconds(sqlMs)} in ${inStage.length} statements (summed over parallel activities)`);
-    for (const t of [...inStage].sort((a, b) => b.ms - a.ms).slice(0, top)) console.log(`  ${seconds(t.ms)}  ${t.sql}`);
+    for (const t of [...inStage].sort((a, b) => b.ms - a.ms).slice(0, top)) console.log(`  ${seconds(t.ms)}  ${t.sql.slice(0, 110)}`);
     stageStart = stageEnd;
   }
 }

@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig } from '../core/config/load.js';
 import { openInstance, withConnection } from '../core/db/connection.js';
 import { importSource } from '../core/import/index.js';
+import { timeEveryStatement } from './statement-timer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sourceIndex = Number(process.argv[2] ?? 2);
@@ -16,17 +16,7 @@ const scale = process.argv[3] ?? '1';
 const config = loadConfig(path.join(here, 'out', `data-s${scale.replace('.', '_')}`, 'consent.config.yaml'));
 
 const timings: { ms: number; sql: string }[] = [];
-for (const method of ['run', 'runAndReadAll'] as const) {
-  const original = DuckDBConnection.prototype[method] as (...args: unknown[]) => Promise<unknown>;
-  (DuckDBConnection.prototype as unknown as Record<string, unknown>)[method] = async function (this: DuckDBConnection, ...args: unknown[]) {
-    const started = performance.now();
-    try {
-      return await original.apply(this, args);
-    } finally {
-      timings.push({ ms: performance.now() - started, sql: String(args[0]).replace(/\s+/g, ' ').slice(0, Number(process.env.SQL_CHARS ?? 140)) });
-    }
-  };
-}
+timeEveryStatement(({ ms, sql }) => timings.push({ ms, sql: sql.slice(0, Number(process.env.SQL_CHARS ?? 140)) }));
 
 const instance = await openInstance(':memory:', { threads: 2 });
 const started = performance.now();
