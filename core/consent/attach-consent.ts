@@ -21,14 +21,15 @@
  * and the view `_consent_attached` each read `consent_records` once. Large runs (`materialise`, when effective
  * consent is computed in slices and would read the facts several times) resolve the facts once into the
  * TEMP table `_consent_resolved` (spillable, with each fact's aggregate key and whether it applies) and
- * derive both from it, plus the view `_consent_attached_g` the slices read. The placeholder regex runs only for
+ * derive from it the orphans and, instead of `_consent_attached`, the view `_consent_attached_g` the slices read. The placeholder regex runs only for
  * facts whose key no profile holds (a profile key carries its flag from `_unify_keys`).
  *
  * Reads the TEMP tables of the unify stage (`_unify_keys`, `_unify_key_clusters`, `_unify_members`).
  * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP tables
  * `_consent_run_clock`, `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over
  * them the TEMP view `_consent_attached(cluster, purpose, granted, consent_date, source, source_rank,
- * consent_id, row_no)` read by effective-consent.ts (`cluster` names the customer, see `_unify_cluster_ids`).
+ * consent_id, row_no)` (materialised: `_consent_attached_g`) read by effective-consent.ts (`cluster` names
+ * the customer, see `_unify_cluster_ids`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
@@ -116,7 +117,6 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   });
 
   let orphanCandidates = `SELECT * FROM (${resolvedFacts(false)}) WHERE ${ORPHAN}`;
-  let applied = `SELECT * FROM (${resolvedFacts(true)}) WHERE ${APPLIED}`;
   if (options.materialise) {
     // One pass over the facts: whether each row applies (orphan = the first row of a fact that does not),
     // and its aggregate key g. Key values are kept only where the orphan reason still needs them.
@@ -135,10 +135,17 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
       params,
     });
     orphanCandidates = 'SELECT * FROM _consent_resolved WHERE first AND NOT applied';
-    applied = 'SELECT * FROM _consent_resolved WHERE applied';
     await execute(connection, {
       sql: `CREATE OR REPLACE TEMP VIEW _consent_attached_g AS
             SELECT g, granted, consent_date, source, source_rank, consent_id, row_no FROM _consent_resolved WHERE applied`,
+    });
+  } else {
+    // Applied facts: every owner of the key, except grants on keys with several owners and future-dated
+    // grants. Exactly the facts that are not orphans.
+    await execute(connection, {
+      sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
+            SELECT cluster, purpose, granted, consent_date, source, source_rank, consent_id, row_no
+            FROM (${resolvedFacts(true)}) WHERE ${APPLIED}`,
     });
   }
   // An unowned key may still be a placeholder: the regex runs for those facts only.
@@ -153,13 +160,6 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
           FROM (${orphanCandidates})
           ORDER BY source, row_no, consent_id`,
     params: placeholder.params,
-  });
-  // Applied facts: every owner of the key, except grants on keys with several owners. Exactly the facts
-  // that are not orphans.
-  await execute(connection, {
-    sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
-          SELECT cluster, purpose, granted, consent_date, source, source_rank, consent_id, row_no
-          FROM (${applied})`,
   });
   const consentFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
   const orphanFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_orphans' });

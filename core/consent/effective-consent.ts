@@ -15,7 +15,7 @@
  * - Lineage: source, consent_id, consent_date of the deciding record (NULL for 'default') and
  *   record_count = attached records considered.
  *
- * Reads TEMP `_consent_attached` (facts per cluster) and `_unify_cluster_ids` (cluster → customer_id, one
+ * Reads TEMP `_consent_attached` (facts per cluster; sliced: `_consent_attached_g`) and `_unify_cluster_ids` (cluster → customer_id, one
  * row per customer); writes the run table `effective_consent`. Performance: the aggregate groups on one
  * BIGINT (cluster · purposes + purpose number), and customer ids (strings) are joined only at the end.
  */
@@ -84,16 +84,18 @@ export async function computeEffectiveConsent(
                     (coalesce(-epoch_us(${decisionTimeSql('consent_date', 'granted')}), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
      FROM ${facts} ${where}
      GROUP BY g`;
-  let decidingSql = deciding(
-    `(SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.source_rank, a.row_no
-      FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose)`,
-  );
+  let decidingSql: string;
   if (slices > 1) {
     await execute(connection, { sql: `CREATE OR REPLACE TEMP TABLE _consent_deciding AS ${deciding('_consent_attached_g', `WHERE g % ${slices} = 0`)}` });
     for (let slice = 1; slice < slices; slice++) {
       await execute(connection, { sql: `INSERT INTO _consent_deciding ${deciding('_consent_attached_g', `WHERE g % ${slices} = ${slice}`)}` });
     }
     decidingSql = 'SELECT * FROM _consent_deciding';
+  } else {
+    decidingSql = deciding(
+      `(SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.source_rank, a.row_no
+        FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose)`,
+    );
   }
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE effective_consent AS
