@@ -35,7 +35,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryNumber } from '../db/connection.js';
 import { placeholderByKindSql, type PlaceholderRules } from '../unify/placeholders.js';
 import { timestampParam } from '../unify/timestamp-param.js';
-import { futureGrantLimit } from './decision-time.js';
+import { futureGrantLimit, futureGrantSql } from './decision-time.js';
 
 export interface AttachStats {
   readonly consentFacts: number;
@@ -66,7 +66,7 @@ function resolvedFacts(perOwner: boolean): string {
 }
 
 /** The facts that are orphans (one row per fact) and the facts applied (one row per owner), see above. */
-const FUTURE_GRANT = 'coalesce(granted AND consent_date > (SELECT future_after FROM _consent_run_clock), FALSE)';
+const FUTURE_GRANT = futureGrantSql('consent_date', 'granted', '(SELECT future_after FROM _consent_run_clock)');
 const ORPHAN = `owners = 0 OR (owners > 1 AND granted) OR ${FUTURE_GRANT}`;
 const APPLIED = `(owners = 1 OR (owners > 1 AND NOT granted)) AND NOT ${FUTURE_GRANT}`;
 

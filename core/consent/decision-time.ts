@@ -28,3 +28,8 @@ const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 export function futureGrantLimit(runStartedAt: Date): Date {
   return new Date(runStartedAt.getTime() + FUTURE_TOLERANCE_MS);
 }
+
+/** TRUE for a grant dated after `limit` (a TIMESTAMP expression: futureGrantLimit, bound or from a table). */
+export function futureGrantSql(date: string, granted: string, limit: string): string {
+  return `coalesce(${granted} AND ${date} > ${limit}, FALSE)`;
+}

@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
-import { decisionTimeSql, futureGrantLimit } from '../consent/decision-time.js';
+import { decisionTimeSql, futureGrantLimit, futureGrantSql } from '../consent/decision-time.js';
 import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
@@ -93,7 +93,7 @@ export async function validateConsent(
           SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
           FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
           WINDOW w AS (PARTITION BY consent_id
-                       ORDER BY coalesce(granted AND consent_date > CAST($future_after AS TIMESTAMP), FALSE) ASC,
+                       ORDER BY ${futureGrantSql('consent_date', 'granted', 'CAST($future_after AS TIMESTAMP)')} ASC,
                                 ${decisionTimeSql('consent_date', 'granted')} DESC NULLS LAST, granted ASC, row_no DESC)`,
     params: { future_after: timestampParam(futureGrantLimit(runStartedAt)) },
   });
