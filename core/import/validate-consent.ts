@@ -14,7 +14,7 @@ import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
 import { decisionTimeSql, futureGrantLimit, futureGrantSql } from '../consent/decision-time.js';
 import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
-import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
+import { normaliseEmailSql, normalisePhoneSql, scientificNotationSql, trimSql } from '../sql/normalise.js';
 import { consentDateSql, isoPartsSql } from './dates.js';
 import { rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
@@ -122,7 +122,7 @@ export async function validateConsent(
       keyColumn,
       keyKind === 'email'
         ? `'the email is blank'`
-        : `CASE WHEN regexp_matches(CAST(${column(keyColumn)} AS VARCHAR), '[0-9][eE]\\+?[0-9]') THEN 'the phone is in scientific notation: its digits were lost (a spreadsheet?)' ELSE 'the phone has no digits' END`,
+        : `CASE WHEN ${scientificNotationSql(column(keyColumn))} THEN 'the phone is in scientific notation: its digits were lost (a spreadsheet?)' ELSE 'the phone has no digits' END`,
       'key_value IS NULL',
     ),
     reject(

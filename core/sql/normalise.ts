@@ -64,14 +64,19 @@ const BRACKETED_TRUNK = '\\(\\s*0\\s*\\)';
 /** A number a spreadsheet turned into scientific notation (`4.91511E+12`): its digits are lost. */
 const SCIENTIFIC = '^\\s*[0-9]+([.,][0-9]+)?[eE]\\+?[0-9]+\\s*$';
 
+/** TRUE when the value is a number in scientific notation (SCIENTIFIC); the cheap contains() goes first. */
+export function scientificNotationSql(expression: string): string {
+  const text = `CAST(${expression} AS VARCHAR)`;
+  return `((contains(${text}, 'E') OR contains(${text}, 'e')) AND regexp_matches(${text}, '${SCIENTIFIC}'))`;
+}
+
 /** phone → digits only; no digits (or scientific notation) → NULL. With a numbering, national numbers get the country code (see PhoneNumbering). */
 export function normalisePhoneSql(expression: string, numbering?: PhoneNumbering): string {
   const text = `CAST(${expression} AS VARCHAR)`;
   // `(0)` is looked for only in values with a bracket: the common case costs one contains().
   const withoutBracketedTrunk = `(CASE WHEN contains(${text}, '(') AND regexp_matches(${text}, '${INTERNATIONAL_FIRST}') THEN regexp_replace(${text}, '${BRACKETED_TRUNK}', '', 'g') ELSE ${text} END)`;
   // Scientific notation has no number left in it: no key (it would merge everyone sharing the leading digits).
-  const scientific = `((contains(${text}, 'E') OR contains(${text}, 'e')) AND regexp_matches(${text}, '${SCIENTIFIC}'))`;
-  const digits = `(CASE WHEN ${scientific} THEN NULL ELSE nullif(regexp_replace(${withoutBracketedTrunk}, '[^0-9]', '', 'g'), '') END)`;
+  const digits = `(CASE WHEN ${scientificNotationSql(expression)} THEN NULL ELSE nullif(regexp_replace(${withoutBracketedTrunk}, '[^0-9]', '', 'g'), '') END)`;
   if (numbering === undefined) return digits;
   const { countryCode, trunkPrefix } = numbering;
   return (
