@@ -5,4 +5,5 @@ function checkIndex(index: number): number {
 }
 export const exportMembersTable = (exportIndex: number) => `exp_${checkIndex(exportIndex)}_members`;
 export const exportChangesTable = (exportIndex: number) => `exp_${checkIndex(exportIndex)}_changes`;
+/** The rows written to an export's file of one kind: a table, or for added rows equal to the full ones a view over them (write-export.ts). */
 export const exportRowsTable = (exportIndex: number, kind: 'full' | 'added' | 'removed') => `exp_${checkIndex(exportIndex)}_rows_${kind}`;

@@ -7,7 +7,7 @@
  * The latest files in the export folder are only replaced at publish (see publish-export.ts), so a failed
  * run never changes what downstream tools read. Re-running for the same run gives identical files.
  */
-import { renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
@@ -124,6 +124,15 @@ async function buildMembership(connection: DuckDBConnection, config: LoadedConfi
   });
 }
 
+/** Drops an export's rows, a table or (added rows reusing the full ones) a view, so a re-run can replace either. */
+async function dropRows(connection: DuckDBConnection, exportIndex: number, kind: ExportFileKind): Promise<void> {
+  const isView = await queryNumber(connection, {
+    sql: `SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = $name`,
+    params: { name: exportRowsTable(exportIndex, kind) },
+  });
+  await execute(connection, { sql: `DROP ${isView > 0 ? 'VIEW' : 'TABLE'} IF EXISTS ${exportRowsTable(exportIndex, kind)}` });
+}
+
 async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {
   const fields = resolveExportFields(config, exportIndex);
   const params = Object.assign({}, ...fields.map((field) => field.params)) as Record<string, string>;
@@ -135,8 +144,9 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
     kind === 'full'
       ? exportMembersTable(exportIndex)
       : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
+  await dropRows(connection, exportIndex, kind);
   await execute(connection, {
-    sql: `CREATE OR REPLACE TABLE ${exportRowsTable(exportIndex, kind)} AS
+    sql: `CREATE TABLE ${exportRowsTable(exportIndex, kind)} AS
       SELECT ${columns} FROM ${ids} m LEFT JOIN customers c ON c.customer_id = m.customer_id
       ORDER BY ${fields.map((_, index) => `"f${index}"`).join(', ')}, m.customer_id`,
     params,
@@ -170,6 +180,22 @@ async function writeRowsFile(connection: DuckDBConnection, config: LoadedConfig,
   return queryNumber(connection, { sql: `SELECT count(*) FROM ${table}` });
 }
 
+/**
+ * The added rows of an export whose added customers are all its members: the full rows and file again.
+ * The rows are a view over the full table (writing a second copy into the run file costs as much as
+ * building it); it shows the table's `rowid` as a column, so readers paging in row order (http-push.ts)
+ * read it as they read a table.
+ */
+async function reuseFullRows(connection: DuckDBConnection, exportIndex: number, fullFile: string, target: string): Promise<void> {
+  const added = exportRowsTable(exportIndex, 'added');
+  await dropRows(connection, exportIndex, 'added');
+  await execute(connection, { sql: `CREATE VIEW ${added} AS SELECT *, rowid AS rowid FROM ${exportRowsTable(exportIndex, 'full')}` });
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
+  copyFileSync(fullFile, temp);
+  fsyncFile(temp);
+  renameSync(temp, target);
+}
+
 export async function runExport(
   connection: DuckDBConnection,
   config: LoadedConfig,
@@ -184,17 +210,25 @@ export async function runExport(
 
   await buildMembership(connection, config, exportIndex, segmentIndex);
   const kinds: ExportFileKind[] = exportConfig.delta ? ['full', 'added', 'removed'] : ['full'];
+  const added = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'added'` });
+  const removed = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'removed'` });
   const files: ExportFileEntry[] = [];
   for (const kind of kinds) {
-    await buildRows(connection, config, exportIndex, kind);
     const target = paths.runData(kind);
+    const full = files[0];
+    if (kind === 'added' && full !== undefined && added === full.rows) {
+      // Everyone is new (a first run): the added rows are the full rows, in the same order, so the file
+      // is the same bytes; copied instead of joined, sorted and encoded a second time.
+      await reuseFullRows(connection, exportIndex, paths.runData('full'), target);
+      files.push({ ...full, kind, path: path.relative(paths.folder, target).split(path.sep).join('/') });
+      continue;
+    }
+    await buildRows(connection, config, exportIndex, kind);
     const rows = await writeRowsFile(connection, config, exportIndex, kind, target);
     files.push({ kind, path: path.relative(paths.folder, target).split(path.sep).join('/'), rows, bytes: statSync(target).size, sha256: await sha256File(target) });
   }
   const segmentMembers = await queryNumber(connection, { sql: `SELECT count(*) FROM ${segmentMembersTable(segmentIndex)}` });
   const rowsWritten = files[0]!.rows;
-  const added = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'added'` });
-  const removed = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'removed'` });
   const purpose = guardPurpose(config, exportIndex) ?? 'none';
   const manifest: ExportManifest = {
     runId: run.runId,

@@ -85,6 +85,18 @@ describe('exports across two refreshes', () => {
     expect(latestAfterRun1).not.toContain('bob@'.replace('bob', 'cid'));
   });
 
+  it('run 1: everyone is added, so each added file is the full file byte for byte, and its manifest entry says so', () => {
+    for (const [folder, name, ext] of [['news', 'news-file', 'csv'], ['news-parquet', 'news-parquet', 'parquet']] as const) {
+      const runDir = path.join(workspace.dir, `out/${folder}/runs/run-1`);
+      const full = readFileSync(path.join(runDir, `${name}.${ext}`));
+      expect(readFileSync(path.join(runDir, `${name}.added.${ext}`)).equals(full)).toBe(true);
+      const manifest = JSON.parse(readFileSync(path.join(runDir, `${name}.manifest.json`), 'utf8'));
+      const [fullEntry, addedEntry] = manifest.files;
+      expect(addedEntry).toEqual({ ...fullEntry, kind: 'added', path: `runs/run-1/${name}.added.${ext}` });
+      expect(manifest).toMatchObject({ added: fullEntry.rows, removed: 0 });
+    }
+  });
+
   it('run 2: Bob, who withdrew, is in no consent-guarded file; Cid, who granted, is', () => {
     const dir = workspace.dir;
     expect(csvColumn(path.join(dir, 'out/news/news-file.csv'), 1).sort()).toEqual(['ann@example.org', 'cid@example.org', 'dan@example.org', 'eve@example.org']);
