@@ -71,3 +71,22 @@ export async function queryNumber(connection: DuckDBConnection, statement: SqlSt
   const value = Object.values(first)[0];
   return value === null || value === undefined ? 0 : Number(value);
 }
+
+/**
+ * Drops a relation of the main schema of the connection's database whatever it is now, table or view
+ * (DuckDB refuses `DROP TABLE` on a view and the other way round), so a re-run can replace either.
+ * `name` is an allow-listed identifier (a table name the core builds), never user text.
+ */
+export async function dropTableOrView(connection: DuckDBConnection, name: string): Promise<void> {
+  const views = await queryNumber(connection, {
+    sql: `SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = $name`,
+    params: { name },
+  });
+  await connection.run(`DROP ${views > 0 ? 'VIEW' : 'TABLE'} IF EXISTS "${name.replaceAll('"', '""')}"`);
+}
+
+/** (Re)creates `name` as a view of `selectSql`, replacing a table or view of that name. A view holds no parameters. */
+export async function replaceWithView(connection: DuckDBConnection, name: string, selectSql: string): Promise<void> {
+  await dropTableOrView(connection, name);
+  await connection.run(`CREATE VIEW "${name.replaceAll('"', '""')}" AS ${selectSql}`);
+}

@@ -1,7 +1,11 @@
-/** Before publishing: `export_members` for the whole run (the next run diffs against it) and `export_stats`. */
+/**
+ * Before publishing: `export_members` for the whole run (the next run diffs against it; a view over the
+ * per-export tables, so the rows are not written twice) and the `export_stats` table.
+ */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
-import { execute } from '../db/connection.js';
+import { execute, replaceWithView } from '../db/connection.js';
+import { quoteLiteral } from '../sql/identifiers.js';
 import { exportChangesTable, exportMembersTable } from './export-tables.js';
 
 export async function combineExports(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
@@ -10,15 +14,13 @@ export async function combineExports(connection: DuckDBConnection, config: Loade
   const stats: string[] = [];
   config.exports.forEach((exportConfig, index) => {
     params[`e${index}`] = exportConfig.name;
-    members.push(`SELECT $e${index} AS export, customer_id FROM ${exportMembersTable(index)}`);
+    // A view cannot bind parameters: the name is a literal (export names are [A-Za-z0-9_.-], quoted anyway).
+    members.push(`SELECT ${quoteLiteral(exportConfig.name)} AS export, customer_id FROM ${exportMembersTable(index)}`);
     stats.push(`SELECT $e${index} AS export, (SELECT count(*) FROM ${exportMembersTable(index)}) AS rows_written,
       (SELECT count(*) FROM ${exportChangesTable(index)} WHERE change = 'added') AS added,
       (SELECT count(*) FROM ${exportChangesTable(index)} WHERE change = 'removed') AS removed`);
   });
-  await execute(connection, {
-    sql: `CREATE OR REPLACE TABLE export_members AS ${members.length ? members.join(' UNION ALL ') : 'SELECT NULL::VARCHAR AS export, NULL::VARCHAR AS customer_id WHERE FALSE'}`,
-    params,
-  });
+  await replaceWithView(connection, 'export_members', members.length ? members.join(' UNION ALL ') : 'SELECT NULL::VARCHAR AS export, NULL::VARCHAR AS customer_id WHERE FALSE');
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE export_stats AS ${stats.length ? stats.join(' UNION ALL ') : 'SELECT NULL::VARCHAR AS export, 0::BIGINT AS rows_written, 0::BIGINT AS added, 0::BIGINT AS removed WHERE FALSE'}`,
     params,

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { findPurpose } from '../config/schema.js';
-import { execute, queryNumber, queryRows } from '../db/connection.js';
+import { dropTableOrView, execute, queryNumber, queryRows, replaceWithView } from '../db/connection.js';
 import { ConfigError } from '../errors.js';
 import { faultPoint } from '../fault-points.js';
 import { previousHasTable } from '../segments/previous-run.js';
@@ -96,6 +96,8 @@ export function guardPurpose(config: LoadedConfig, exportIndex: number): string 
   return purpose;
 }
 
+const PREVIOUS_EXPORT_MEMBERS = '(SELECT customer_id FROM prev.export_members WHERE export = $export)';
+
 async function buildMembership(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, segmentIndex: number): Promise<void> {
   const exportConfig = config.exports[exportIndex]!;
   const purpose = guardPurpose(config, exportIndex);
@@ -112,25 +114,21 @@ async function buildMembership(connection: DuckDBConnection, config: LoadedConfi
       params: { purpose },
     });
   }
-  const hasPrevious = await previousHasTable(connection, 'export_members');
-  const previous = hasPrevious ? `(SELECT customer_id FROM prev.export_members WHERE export = $export)` : `(SELECT NULL::VARCHAR AS customer_id WHERE FALSE)`;
+  const changes = exportChangesTable(exportIndex);
+  await dropTableOrView(connection, changes);
+  if (!(await previousHasTable(connection, 'export_members'))) {
+    // No previous run: everyone is added; a view over the members instead of a second copy of them.
+    await replaceWithView(connection, changes, `SELECT customer_id, 'added' AS change FROM ${members}`);
+    return;
+  }
   await execute(connection, {
-    sql: `CREATE OR REPLACE TABLE ${exportChangesTable(exportIndex)} AS
-      SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${previous})
+    sql: `CREATE TABLE ${changes} AS
+      SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${PREVIOUS_EXPORT_MEMBERS})
       UNION ALL
-      SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${previous} EXCEPT SELECT customer_id FROM ${members})
+      SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${PREVIOUS_EXPORT_MEMBERS} EXCEPT SELECT customer_id FROM ${members})
       ORDER BY change, customer_id`,
-    params: hasPrevious ? { export: exportConfig.name } : {},
+    params: { export: exportConfig.name },
   });
-}
-
-/** Drops an export's rows, a table or (added rows reusing the full ones) a view, so a re-run can replace either. */
-async function dropRows(connection: DuckDBConnection, exportIndex: number, kind: ExportFileKind): Promise<void> {
-  const isView = await queryNumber(connection, {
-    sql: `SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = $name`,
-    params: { name: exportRowsTable(exportIndex, kind) },
-  });
-  await execute(connection, { sql: `DROP ${isView > 0 ? 'VIEW' : 'TABLE'} IF EXISTS ${exportRowsTable(exportIndex, kind)}` });
 }
 
 async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {
@@ -144,7 +142,7 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
     kind === 'full'
       ? exportMembersTable(exportIndex)
       : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
-  await dropRows(connection, exportIndex, kind);
+  await dropTableOrView(connection, exportRowsTable(exportIndex, kind));
   await execute(connection, {
     sql: `CREATE TABLE ${exportRowsTable(exportIndex, kind)} AS
       SELECT ${columns} FROM ${ids} m LEFT JOIN customers c ON c.customer_id = m.customer_id
@@ -188,8 +186,7 @@ async function writeRowsFile(connection: DuckDBConnection, config: LoadedConfig,
  */
 async function reuseFullRows(connection: DuckDBConnection, exportIndex: number, fullFile: string, target: string): Promise<void> {
   const added = exportRowsTable(exportIndex, 'added');
-  await dropRows(connection, exportIndex, 'added');
-  await execute(connection, { sql: `CREATE VIEW ${added} AS SELECT *, rowid AS rowid FROM ${exportRowsTable(exportIndex, 'full')}` });
+  await replaceWithView(connection, added, `SELECT *, rowid AS rowid FROM ${exportRowsTable(exportIndex, 'full')}`);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
   copyFileSync(fullFile, temp);
   fsyncFile(temp);

@@ -1,10 +1,12 @@
 /**
- * Before publishing: one `segment_members`, `segment_changes` and `segment_stats` table for the whole run,
- * so the next run and the CLI read membership by segment name.
+ * Before publishing: `segment_members` and `segment_changes` for the whole run (views over the
+ * per-segment tables, so the rows are not written twice) and the `segment_stats` table, so the next run
+ * and the CLI read membership by segment name.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
-import { execute } from '../db/connection.js';
+import { execute, replaceWithView } from '../db/connection.js';
+import { quoteLiteral } from '../sql/identifiers.js';
 import { segmentChangesTable, segmentMembersTable } from './segment-tables.js';
 
 export async function combineSegments(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
@@ -13,13 +15,14 @@ export async function combineSegments(connection: DuckDBConnection, config: Load
   const changes: string[] = [];
   config.segments.forEach((segment, index) => {
     params[`s${index}`] = segment.name;
-    members.push(`SELECT $s${index} AS segment, customer_id FROM ${segmentMembersTable(index)}`);
-    changes.push(`SELECT $s${index} AS segment, customer_id, change FROM ${segmentChangesTable(index)}`);
+    // A view cannot bind parameters: the name is a literal (config names are [A-Za-z0-9_.-], quoted anyway).
+    members.push(`SELECT ${quoteLiteral(segment.name)} AS segment, customer_id FROM ${segmentMembersTable(index)}`);
+    changes.push(`SELECT ${quoteLiteral(segment.name)} AS segment, customer_id, change FROM ${segmentChangesTable(index)}`);
   });
   const emptyMembers = `SELECT NULL::VARCHAR AS segment, NULL::VARCHAR AS customer_id WHERE FALSE`;
   const emptyChanges = `SELECT NULL::VARCHAR AS segment, NULL::VARCHAR AS customer_id, NULL::VARCHAR AS change WHERE FALSE`;
-  await execute(connection, { sql: `CREATE OR REPLACE TABLE segment_members AS ${members.length ? members.join(' UNION ALL ') : emptyMembers}`, params });
-  await execute(connection, { sql: `CREATE OR REPLACE TABLE segment_changes AS ${changes.length ? changes.join(' UNION ALL ') : emptyChanges}`, params });
+  await replaceWithView(connection, 'segment_members', members.length ? members.join(' UNION ALL ') : emptyMembers);
+  await replaceWithView(connection, 'segment_changes', changes.length ? changes.join(' UNION ALL ') : emptyChanges);
   const stats = config.segments.map(
     (_, index) => `SELECT $s${index} AS segment,
         (SELECT count(*) FROM ${segmentMembersTable(index)}) AS members,
