@@ -2,7 +2,7 @@
  * Per-statement profile of the unify stage (`unify()` in core/unify/index.ts).
  *
  *   npx tsx bench/profile-unify.ts [--scale 1] [--threads 2] [--memory-limit 4GB] [--runs 1] [--previous]
- *                                  [--explain <substring>] [--set name=value ...]
+ *                                  [--explain <substring>] [--set name=value ...] [--facts-per-slice N]
  *
  * - Generates the dataset for the scale when missing (`generateDataset`, reused otherwise).
  * - Imports the sources once (`importSource` + `combineImports`) into a scratch DuckDB file and keeps only
@@ -16,6 +16,7 @@
  *   (exercises the stable-id path); only the second run is reported.
  * - `--set name=value` (repeatable): a DuckDB setting for the timed connection, e.g.
  *   `--set preserve_insertion_order=false`, to measure a setting before adopting it.
+ * - `--facts-per-slice N`: aggregate effective consent in slices of N facts (default FACTS_PER_SLICE).
  * - `--explain <substring>`: additionally prints EXPLAIN ANALYZE of the first statement whose SQL contains
  *   the substring (run on a fresh copy after the timed run, so the timings are unaffected).
  */
@@ -44,6 +45,7 @@ interface Options {
   previous: boolean;
   explain: string | undefined;
   settings: string[];
+  factsPerSlice: number | undefined;
 }
 
 function parseOptions(): Options {
@@ -56,6 +58,7 @@ function parseOptions(): Options {
       previous: { type: 'boolean', default: false },
       explain: { type: 'string' },
       set: { type: 'string', multiple: true },
+      'facts-per-slice': { type: 'string' },
     },
   });
   return {
@@ -66,6 +69,7 @@ function parseOptions(): Options {
     previous: values.previous ?? false,
     explain: values.explain,
     settings: values.set ?? [],
+    factsPerSlice: values['facts-per-slice'] === undefined ? undefined : Number(values['facts-per-slice']),
   };
 }
 
@@ -184,7 +188,8 @@ async function unifyOnce(config: LoadedConfig, cacheFile: string, options: Optio
     const connection = timedConnection(raw, timings);
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const result = await unify(connection, config, { runId: `profile-${run}`, runStartedAt, hasPrevious });
+    const slicing = options.factsPerSlice === undefined ? {} : { factsPerSlice: options.factsPerSlice };
+    const result = await unify(connection, config, { runId: `profile-${run}`, runStartedAt, hasPrevious, ...slicing });
     const total = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const sum = (list: Timing[], key: 'ms' | 'cpuMs') => list.reduce((s, t) => s + t[key], 0);
