@@ -4,8 +4,13 @@
  */
 import { quoteIdentifier } from './identifiers.js';
 
-/** Leading/trailing whitespace including no-break space, BOM and zero-width characters. */
-const EDGE_WHITESPACE = `'^[\\s\\x{00A0}\\x{FEFF}\\x{200B}\\x{200C}\\x{200D}\\x{2060}]+|[\\s\\x{00A0}\\x{FEFF}\\x{200B}\\x{200C}\\x{200D}\\x{2060}]+$'`;
+/**
+ * Leading/trailing whitespace: every Unicode space and line/paragraph separator (\p{Z}: no-break,
+ * ideographic, em, U+2028 …), vertical tab (RE2's \s lacks it), BOM and zero-width characters — the
+ * same set as JavaScript's \s plus the zero-width ones (EDGE_WHITESPACE_JS).
+ */
+const WHITESPACE_CLASS = '[\\s\\x{000B}\\p{Z}\\x{FEFF}\\x{200B}\\x{200C}\\x{200D}\\x{2060}]';
+const EDGE_WHITESPACE = `'^${WHITESPACE_CLASS}+|${WHITESPACE_CLASS}+$'`;
 
 /** SQL trimming every kind of edge whitespace from an expression. */
 export function trimSql(expression: string): string {
@@ -61,6 +66,9 @@ const PLUS_FIRST = '^[^0-9+]*\\+';
 const INTERNATIONAL_FIRST = '^[^0-9+]*(\\+|00)';
 /** The trunk prefix in brackets, `(0)`. */
 const BRACKETED_TRUNK = '\\(\\s*0\\s*\\)';
+/** A phone written as a whole decimal number (`2125550100.0`: a DOUBLE column, a spreadsheet): the decimal part is not digits of it. */
+const WHOLE_DECIMAL = '^\\s*\\+?[0-9]+[.,]0+\\s*$';
+const DECIMAL_ZEROS = '[.,]0+\\s*$';
 /** A number a spreadsheet turned into scientific notation (`4.91511E+12`): its digits are lost. */
 const SCIENTIFIC = '^\\s*[0-9]+([.,][0-9]+)?[eE]\\+?[0-9]+\\s*$';
 
@@ -73,8 +81,10 @@ export function scientificNotationSql(expression: string): string {
 /** phone → digits only; no digits (or scientific notation) → NULL. With a numbering, national numbers get the country code (see PhoneNumbering). */
 export function normalisePhoneSql(expression: string, numbering?: PhoneNumbering): string {
   const text = `CAST(${expression} AS VARCHAR)`;
-  // `(0)` is looked for only in values with a bracket: the common case costs one contains().
-  const withoutBracketedTrunk = `(CASE WHEN contains(${text}, '(') AND regexp_matches(${text}, '${INTERNATIONAL_FIRST}') THEN regexp_replace(${text}, '${BRACKETED_TRUNK}', '', 'g') ELSE ${text} END)`;
+  // `.0` / `,0` is looked for only in values with a dot or comma, `(0)` only in values with a bracket:
+  // the common case costs three contains().
+  const wholeNumber = `(CASE WHEN (contains(${text}, '.') OR contains(${text}, ',')) AND regexp_matches(${text}, '${WHOLE_DECIMAL}') THEN regexp_replace(${text}, '${DECIMAL_ZEROS}', '') ELSE ${text} END)`;
+  const withoutBracketedTrunk = `(CASE WHEN contains(${text}, '(') AND regexp_matches(${text}, '${INTERNATIONAL_FIRST}') THEN regexp_replace(${text}, '${BRACKETED_TRUNK}', '', 'g') ELSE ${wholeNumber} END)`;
   // Scientific notation has no number left in it: no key (it would merge everyone sharing the leading digits).
   const digits = `(CASE WHEN ${scientificNotationSql(expression)} THEN NULL ELSE nullif(regexp_replace(${withoutBracketedTrunk}, '[^0-9]', '', 'g'), '') END)`;
   if (numbering === undefined) return digits;
@@ -109,7 +119,8 @@ export function normaliseEmailValue(value: string): string | undefined {
 export function normalisePhoneValue(value: string, numbering?: PhoneNumbering): string | undefined {
   const international = new RegExp(INTERNATIONAL_FIRST).test(value);
   if (new RegExp(SCIENTIFIC).test(value)) return undefined;
-  const digits = (international ? value.replace(new RegExp(BRACKETED_TRUNK, 'g'), '') : value).replace(/[^0-9]/g, '');
+  const whole = new RegExp(WHOLE_DECIMAL).test(value) ? value.replace(new RegExp(DECIMAL_ZEROS), '') : value;
+  const digits = (international ? whole.replace(new RegExp(BRACKETED_TRUNK, 'g'), '') : whole).replace(/[^0-9]/g, '');
   if (digits === '') return undefined;
   if (numbering === undefined || PLACEHOLDER_SHAPE_RE.test(digits)) return digits;
   if (new RegExp(PLUS_FIRST).test(value)) return digits;

@@ -90,6 +90,18 @@ describe('Parquet', () => {
     ]);
   });
 
+  test('a consent source keyed by phones in a DOUBLE or BIGINT column: the same digits as the text form', async () => {
+    const file = await writeParquet(
+      'withdrawals.parquet',
+      `SELECT * FROM (VALUES ('d1', CAST(2125550100 AS DOUBLE), CAST(2125550100 AS BIGINT), 'Newsletter', 'no')) AS t(id, phone_double, phone_int, opt, val)`,
+    );
+    const base = { name: 'withdrawals', type: 'consent', format: 'parquet', path: file, primaryKey: 'id', option: 'opt', value: 'val' };
+    for (const column of ['phone_double', 'phone_int']) {
+      await importAll(db, ws.config([crmSource(CRM), { ...base, keys: { phone: column } }]));
+      expect((await consentRecords(db)).map((row) => [row['consent_id'], row['key_value'], row['granted']])).toEqual([['d1', '2125550100', false]]);
+    }
+  });
+
   test('a missing column and a file that is not Parquet fail the import', async () => {
     const file = await writeParquet('x.parquet', `SELECT 1 AS contact_id, 'a@example.org' AS email, 'Ann' AS first_name`);
     const source = crmSource(file, { format: 'parquet' });

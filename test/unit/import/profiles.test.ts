@@ -3,7 +3,7 @@
  * carried by the profile rows themselves.
  */
 import { describe, expect, test } from 'vitest';
-import { normaliseEmailValue } from '../../../core/sql/normalise.js';
+import { normaliseEmailValue, normalisePhoneValue } from '../../../core/sql/normalise.js';
 import { freshWorkspaceAndDbForEachTest, crmSource, consentRecords, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -62,6 +62,32 @@ describe('primary keys, keys and attributes', () => {
       { record_id: '2', email: null, phone: null, first_name: null, country: null },
     ]);
     expect(await rejectTuples(db)).toEqual([]);
+  });
+
+  test('every Unicode space at the edges is trimmed (ideographic, em, line separator, vertical tab …), in SQL as in the JavaScript mirror', async () => {
+    const spaces = ['\u3000', '\u2003', '\u2028', '\u2029', '\u202f', '\u205f', '\u1680', '\u000b', '\u00a0\u200b\ufeff'];
+    const rows = spaces.map((space, index) => [String(index + 1), `${space}Ann@Example.com${space}`]);
+    const file = ws.write('crm.csv', `contact_id,email,phone,first_name,country\n${rows.map(([id, email]) => `${id},"${email}",,,`).join('\n')}\n`);
+    await importAll(db, ws.config([crmSource(file)]));
+    const emails = (await profileRecords(db, 'record_id, email')).map((row) => row['email']);
+    expect(emails).toEqual(spaces.map(() => 'ann@example.com'));
+    expect(rows.map(([, email]) => normaliseEmailValue(email!) ?? null)).toEqual(emails);
+  });
+
+  test('a phone a spreadsheet or a typed column wrote as a decimal number (2125550100.0) loses the decimal part, not gains a digit', async () => {
+    const rows = [
+      ['1', '2125550100.0'],
+      ['2', ' 2125550100.00 '],
+      ['3', '2125550100,0'],
+      ['4', '+12125550100.0'],
+      ['5', '212.555.0100'], // dotted format: every digit counts
+      ['6', '2125550100.5'], // not a whole number: digits only, as ever
+    ];
+    const file = ws.write('crm.csv', `contact_id,email,phone,first_name,country\n${rows.map(([id, phone]) => `${id},,"${phone}",,`).join('\n')}\n`);
+    await importAll(db, ws.config([crmSource(file)]));
+    const phones = (await profileRecords(db, 'record_id, phone')).map((row) => row['phone']);
+    expect(phones).toEqual(['2125550100', '2125550100', '2125550100', '12125550100', '2125550100', '21255501005']);
+    expect(rows.map(([, phone]) => normalisePhoneValue(phone!) ?? null)).toEqual(phones);
   });
 
   test('emails lose the wrappers mail clients and spreadsheets add: mailto:, a display name in <>, a trailing dot', async () => {
