@@ -9,7 +9,8 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { assertRunId } from '../warehouse/layout.js';
 
-export type ExportFormat = 'csv' | 'parquet' | 'jsonl';
+export const EXPORT_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportFileKind = 'full' | 'added' | 'removed';
 
 export interface ExportPaths {

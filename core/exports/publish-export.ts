@@ -7,7 +7,7 @@ import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync }
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
-import { exportPaths, prepareExportFolders } from './export-paths.js';
+import { EXPORT_FORMATS, exportPaths, prepareExportFolders, type ExportFormat } from './export-paths.js';
 import type { ExportManifest } from './write-export.js';
 
 export interface PublishedExport {
@@ -33,7 +33,18 @@ export function publishExport(config: LoadedConfig, exportIndex: number, runId: 
     files: manifest.files.map((file) => (file.kind === 'full' ? { ...file, path: latestName, runPath: file.path } : file)),
   };
   writeFileAtomic(paths.latestManifest, `${JSON.stringify(latest, null, 2)}\n`);
+  removeOtherFormats(paths.folder, exportConfig.name, exportConfig.format);
   return { export: exportConfig.name, files: [paths.latestData, paths.latestManifest], prunedRuns: pruneExportRuns(paths.folder, config.retention.runs, runId) };
+}
+
+/**
+ * The export's latest file in a format it no longer has (the config changed format): removed once the
+ * new manifest is in place, so the folder never offers an older audience beside the current one.
+ */
+function removeOtherFormats(folder: string, exportName: string, format: ExportFormat): void {
+  for (const other of EXPORT_FORMATS) {
+    if (other !== format) rmSync(path.join(folder, `${exportName}.${other}`), { force: true });
+  }
 }
 
 /** Keeps the newest `keep` run folders (always including `currentRunId`). */
