@@ -12,6 +12,7 @@ import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { SourceError } from '../errors.js';
 import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
+import { blankLinesBefore } from './blank-lines.js';
 import { matchColumn } from './resolve-columns.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
@@ -116,12 +117,12 @@ async function chooseDialect(source: SourceConfig, header: boolean, wanted: read
  * withdrawal among them would be lost. A reader error on a quote whose record spans several lines (edge
  * line breaks aside) therefore fails the source, naming the row; nothing is published.
  */
-async function refuseSwallowedRows(connection: DuckDBConnection, source: SourceConfig, errors: string, headerLines: number): Promise<void> {
+async function refuseSwallowedRows(connection: DuckDBConnection, source: SourceConfig, errorLines: string, headerLines: number): Promise<void> {
   const [swallowing] = await queryRows<{ row_no: number; lines: number }>(connection, {
     sql: `SELECT CAST(line AS BIGINT) - ${headerLines} AS row_no,
                  CAST(greatest(length(body) - length(replace(body, chr(10), '')), length(body) - length(replace(body, chr(13), ''))) AS INTEGER) AS lines
           FROM (SELECT line, regexp_replace(regexp_replace(csv_line, '^[\r\n]+', ''), '[\r\n]+$', '') AS body
-                FROM temp.main.${quoteIdentifier(errors)}
+                FROM ${errorLines}
                 WHERE error_type IN ('UNQUOTED VALUE', 'LINE SIZE OVER MAXIMUM'))
           WHERE regexp_matches(body, '[\r\n]')
           ORDER BY line LIMIT 1`,
@@ -136,6 +137,30 @@ async function refuseSwallowedRows(connection: DuckDBConnection, source: SourceC
     undefined,
     Number(swallowing.row_no),
   );
+}
+
+/**
+ * The reader's errors as a relation whose `line` counts records, blank lines left out: the errors table
+ * itself when no blank line precedes a reject (the usual case), else joined to `blanks`, a TEMP table of
+ * the blank lines before each reject's start (blank-lines.ts).
+ */
+async function errorsWithRecordLines(connection: DuckDBConnection, file: string, dialect: CsvDialect, errors: string, blanks: string): Promise<string> {
+  const table = `temp.main.${quoteIdentifier(errors)}`;
+  const starts = await queryRows<{ start: string }>(connection, {
+    sql: `SELECT DISTINCT CAST(line_byte_position AS BIGINT) AS start FROM ${table} WHERE line_byte_position IS NOT NULL ORDER BY start`,
+  });
+  const before = await blankLinesBefore(file, dialect, starts.map((row) => Number(row.start)));
+  if (before.size === 0) return table;
+  await execute(connection, { sql: `CREATE TEMP TABLE ${quoteIdentifier(blanks)} (start BIGINT, blank_lines BIGINT)` });
+  const appender = await connection.createAppender(blanks, 'main', 'temp');
+  for (const [start, count] of before) {
+    appender.appendBigInt(BigInt(start));
+    appender.appendBigInt(BigInt(count));
+    appender.endRow();
+  }
+  appender.closeSync();
+  return `(SELECT e.* REPLACE (CAST(e.line AS BIGINT) - coalesce(b.blank_lines, 0) AS line)
+           FROM ${table} e LEFT JOIN temp.main.${quoteIdentifier(blanks)} b ON b.start = CAST(e.line_byte_position AS BIGINT))`;
 }
 
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
@@ -157,9 +182,8 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   const available = header ? first.fields : first.fields.map((_, i) => `column${i}`);
   const positions = resolveColumns(source, index, wanted, available);
 
-  const { errors, scans } = csvRejectTables(index);
-  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(errors)}` });
-  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(scans)}` });
+  const { errors, scans, blanks } = csvRejectTables(index);
+  for (const table of [errors, scans, blanks]) await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(table)}` });
 
   // Every file column is read (so each row is checked in full), named by position: c0, c1, ...
   const columnTypes = available.map((_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`).join(', ');
@@ -175,7 +199,9 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
     ),
   );
 
-  // One reject per unreadable record (the reader may report several errors for one line).
+  // One reject per unreadable record (the reader may report several errors for one line), its `line`
+  // lowered by the blank lines before it (blank-lines.ts), so it counts records as the kept rows do.
+  const errorLines = await errorsWithRecordLines(connection, source.path, dialect, errors, blanks);
   const rejectParams = new ParamBag();
   const headerLines = header ? 1 : 0;
   await execute(
@@ -195,14 +221,14 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
               left(regexp_replace(csv_line, '^[\\r\\n]+', ''), ${MAX_REJECT_VALUE}) AS value
        FROM (SELECT DISTINCT ON (line) *,
                     CASE WHEN error_type = 'TOO MANY COLUMNS' THEN max(found_one) OVER same ELSE min(found_one) OVER same END AS found
-             FROM (SELECT *, TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found_one FROM temp.main.${quoteIdentifier(errors)})
+             FROM (SELECT *, TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found_one FROM ${errorLines})
              WINDOW same AS (PARTITION BY line, error_type)
              ORDER BY line, column_idx)
        ORDER BY row_no`,
     ),
   );
 
-  await refuseSwallowedRows(connection, source, errors, headerLines);
+  await refuseSwallowedRows(connection, source, errorLines, headerLines);
 
   // Rows the reader kept, numbered by filling the data row numbers the rejected records did not take.
   const nullString = source.csv?.nullString;
@@ -236,8 +262,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
        FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before`,
     ),
   );
-  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(errors)}` });
-  await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(scans)}` });
+  for (const table of [errors, scans, blanks]) await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(table)}` });
 }
 
 /**

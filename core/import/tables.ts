@@ -32,8 +32,9 @@ export function createWorkTableSql(index: number, part: SourceWorkPart): string 
 }
 
 /** Temporary tables DuckDB's CSV reader writes its errors to (connection-local; unique per source). */
-export function csvRejectTables(index: number): { errors: string; scans: string } {
-  return { errors: sourceTableName(index, 'read') + '_errors', scans: sourceTableName(index, 'read') + '_scans' };
+export function csvRejectTables(index: number): { errors: string; scans: string; blanks: string } {
+  const read = sourceTableName(index, 'read');
+  return { errors: `${read}_errors`, scans: `${read}_scans`, blanks: `${read}_blanks` };
 }
 
 export const COMBINED_TABLES = {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SourceError } from '../../../core/errors.js';
 import { importSource } from '../../../core/import/index.js';
-import { freshWorkspaceAndDbForEachTest, crmSource, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, consentSource, crmSource, importAll, profileRecords, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/import');
 const HEADER = 'contact_id,email,phone,first_name,country';
@@ -232,6 +232,34 @@ describe('malformed rows become rejects, with data row numbers', () => {
       { record_id: '8', row_no: '8', first_name: 'Fay' },
     ]);
     expect(result).toMatchObject({ rowsRead: 9, rowsAccepted: 4, rowsRejected: 5, topRejectReasons: [{ reason: 'malformed row', count: 5 }] });
+  });
+
+  test('blank lines are not rows: rejects and kept rows count records the same way (LF and CRLF, a blank line inside a quoted value)', async () => {
+    for (const [name, eol] of [['lf.csv', '\n'], ['crlf.csv', '\r\n']] as const) {
+      const lines = [HEADER, '1,a@example.org,,Ann,GB', '', '2,x,y', '3,"b@example.org",,"two', '', 'lines",GB', '', '', '4,short', '5,c@example.org,,Cy,GB', ''];
+      const file = ws.write(name, lines.join(eol));
+      await importAll(db, ws.config([crmSource(file)]));
+      expect(await rejectTuples(db)).toEqual([
+        ['crm', 2, null, 'malformed row'],
+        ['crm', 4, null, 'malformed row'],
+      ]);
+      expect(await profileRecords(db, 'record_id, row_no')).toEqual([
+        { record_id: '1', row_no: '1' },
+        { record_id: '3', row_no: '3' },
+        { record_id: '5', row_no: '5' },
+      ]);
+    }
+    // The consent case acceptance found: a value reject after a blank line and a malformed row.
+    const consent = ws.write('consent.csv', 'consent_id,email,consent_option,consent_value,consent_date\n1,ann@ex.com,Newsletter,yes,2024-01-01\n\n2,x,y\n3,ann@ex.com,Newsletter,maybe,2024-06-01\n');
+    const crm = ws.write('crm.csv', `${HEADER}\n1,ann@ex.com,,Ann,GB\n`);
+    await importAll(db, ws.config([crmSource(crm), consentSource(consent)]));
+    expect(await rejectTuples(db)).toEqual([
+      ['consent', 2, null, 'malformed row'],
+      ['consent', 3, 'consent_value', 'invalid consent value'],
+    ]);
+    // A quote that swallows later lines is named by its record number too.
+    const swallowing = ws.write('swallow.csv', `${HEADER}\n1,a@example.org,,Ann,GB\n\n\n2,"b@example.org,,Bob,GB\n3,c@example.org,,Cy,GB\n`);
+    await expect(importAll(db, ws.config([crmSource(swallowing)]))).rejects.toThrow(`source "crm" (${swallowing}) row 2: a quote opened on this row`);
   });
 
   test('an unterminated quote that would take later rows into its own fails the source, naming the row', async () => {
