@@ -8,6 +8,7 @@ effective consent with opt-in/opt-out defaults, the four benchmark segments, and
 Usage: peer_polars.py DATASET_DIR [--format csv|parquet] [--out RESULT.json] [--threads N]
 Installs polars into bench/.pydeps when it is missing (pip install --target).
 """
+import importlib
 import json
 import os
 import resource
@@ -26,6 +27,9 @@ def ensure_polars():
         import polars  # noqa: F401
     except ImportError:
         subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS, "polars"])
+        # The folder did not exist when the first import looked: forget that, or the import fails again.
+        importlib.invalidate_caches()
+        sys.path_importer_cache.pop(DEPS, None)
 
 
 def main():
