@@ -21,11 +21,17 @@ export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'ema
   return phone ? { kind: 'phone', value: phone } : undefined;
 }
 
-/** What allowed a delivery: the deciding consent record, the purpose's default, or no consent check at all. */
+/** The consent record a delivery or removal cites: `<source> <consent id> dated <date>`. */
+function consentRecordText(d: DeliveryRecord): string {
+  return `consent ${[d.consent_source, d.consent_id].filter((part) => part).join(' ')}${d.consent_date ? ` dated ${d.consent_date}` : ''}`;
+}
+
+/** What allowed a delivery (the deciding consent record, the purpose's default, no consent check), or why a removal happened. */
 function deliveryBasis(d: DeliveryRecord): string {
+  if (d.change === 'removed') return d.withdrawn ? `withdrawn: ${consentRecordText(d)}` : 'left the segment (or the profile is gone)';
   if (d.purpose.trim().toLowerCase() === 'none') return 'internal export (purpose none): no consent check';
   if (d.consent_source === null) return `consent by the ${d.purpose} default`;
-  return `consent ${d.consent_source}${d.consent_id ? ` ${d.consent_id}` : ''}${d.consent_date ? ` dated ${d.consent_date}` : ''}`;
+  return consentRecordText(d);
 }
 
 const PROFILE_USAGE = 'usage: consent profile <email|phone> [--config PATH]';
@@ -99,7 +105,7 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
       const decided = c['basis'] === 'default' ? 'default (no valid record)' : `${String(c['source'])} consent ${String(c['consent_id'])}${c['consent_date'] ? ` dated ${String(c['consent_date'])}` : ' (undated)'}${c['basis'] === 'expired' ? ' — grant expired' : ''}`;
       console.log(`    ${String(c['purpose'])}: ${c['granted'] ? 'granted' : 'denied'} — decided by ${decided}; ${String(c['record_count'])} records considered`);
     }
-    console.log('  last deliveries:');
+    console.log('  last deliveries and removals:');
     for (const d of deliveries) console.log(`    ${d.published_at} ${d.export} (purpose ${d.purpose}, ${d.change}) run ${d.run_id} — ${deliveryBasis(d)}`);
     if (deliveries.length === 0) console.log('    (none)');
   }

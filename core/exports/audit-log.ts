@@ -81,13 +81,16 @@ export interface DeliveryRecord {
   published_at: string;
   export: string;
   purpose: string;
+  /** 'added' / 'kept' (delivered in that run), or 'removed' (no longer delivered from that run on). */
   change: string;
+  /** For 'removed': whether the customer withdrew (or the grant expired) rather than left the segment. */
+  withdrawn: boolean | null;
   consent_source: string | null;
   consent_id: string | null;
   consent_date: string | null;
 }
 
-/** The last deliveries of one customer (newest first), read-only. */
+/** The last deliveries of one customer and removals from exports (newest first), read-only. */
 export async function lastDeliveries(layout: WarehouseLayout, customerId: string, limit = 10): Promise<DeliveryRecord[]> {
   const file = auditDatabase(layout);
   if (!existsSync(file)) return [];
@@ -95,8 +98,11 @@ export async function lastDeliveries(layout: WarehouseLayout, customerId: string
   const connection: DuckDBConnection = await instance.connect();
   try {
     return await queryRows<DeliveryRecord>(connection, {
-      sql: `SELECT customer_id, run_id, published_at, export, purpose, change, consent_source, consent_id, consent_date
+      sql: `SELECT customer_id, run_id, published_at, export, purpose, change, NULL::BOOLEAN AS withdrawn, consent_source, consent_id, consent_date
             FROM deliveries WHERE customer_id = $customer
+            UNION ALL
+            SELECT customer_id, run_id, published_at, export, purpose, 'removed', withdrawn, consent_source, consent_id, consent_date
+            FROM removals WHERE customer_id = $customer
             ORDER BY published_at DESC, export LIMIT $limit`,
       params: { customer: customerId, limit },
     });

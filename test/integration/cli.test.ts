@@ -142,7 +142,7 @@ describe('consent CLI', () => {
     expect(blocks).toHaveLength(2);
     const holly = blocks.find((b) => b.includes('first_name: Holly'))!;
     const frank = blocks.find((b) => b.includes('first_name: Frank'))!;
-    const deliveryLines = (block: string) => block.split('last deliveries:\n')[1]!.trimEnd().split('\n').map((line) => line.replace(/^\s+\S+ \S+ /, ''));
+    const deliveryLines = (block: string) => block.split('last deliveries and removals:\n')[1]!.trimEnd().split('\n').map((line) => line.replace(/^\s+\S+ \S+ /, ''));
     expect(deliveryLines(holly)).toEqual([
       'everyone-internal (purpose none, added) run run-shared — internal export (purpose none): no consent check',
       'product-updates-file (purpose Product updates, added) run run-shared — consent consent 2 dated 2024-05-01 00:00:00',
@@ -150,6 +150,22 @@ describe('consent CLI', () => {
     expect(deliveryLines(frank)).toEqual([
       'everyone-internal (purpose none, added) run run-shared — internal export (purpose none): no consent check',
       'newsletter-file (purpose Newsletter, added) run run-shared — consent consent 3 dated 2024-05-02 00:00:00',
+    ]);
+  });
+
+  it('profile: a withdrawal shows as a removal from the export, citing the withdrawal', async () => {
+    const dir = makeWorkspace();
+    cpSync(EXAMPLES_DIR, dir, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    const configFile = path.join(dir, 'consent.config.yaml');
+    await refreshLocally(loadConfig(configFile), { runId: 'run-before', runStartedAt: new Date('2024-06-01T00:00:00Z') });
+    writeFileSync(path.join(dir, 'data/consent.csv'), `${readFileSync(path.join(dir, 'data/consent.csv'), 'utf8').trimEnd()}\n99,frank@contoso.com,Newsletter,False,2024-05-20\n`);
+    await refreshLocally(loadConfig(configFile), { runId: 'run-after', runStartedAt: new Date('2024-06-02T00:00:00Z') });
+    const { code, stdout } = consent(['profile', 'frank@contoso.com', '--config', configFile], dir);
+    expect(code).toBe(0);
+    const lines = stdout.split('last deliveries and removals:\n')[1]!.trimEnd().split('\n').map((line) => line.replace(/^\s+\S+ \S+ /, ''));
+    expect(lines).toEqual([
+      'newsletter-file (purpose Newsletter, removed) run run-after — withdrawn: consent consent 99 dated 2024-05-20 00:00:00',
+      'newsletter-file (purpose Newsletter, added) run run-before — consent consent 3 dated 2024-05-02 00:00:00',
     ]);
   });
 

@@ -119,7 +119,7 @@ describe('exports across two refreshes', () => {
     expect(run1.exports.find((e) => e.export === 'news-file')).toMatchObject({ withdrawals: 0, withdrawalLatencyMaxHours: null });
   });
 
-  it('keeps an audit of every delivery with its consent record, beyond run retention', async () => {
+  it('keeps an audit of every delivery with its consent record, and of every removal with the withdrawal, beyond run retention', async () => {
     const layout = warehouseLayout(workspace.config.warehouse);
     const instance = await openPublishedRun(layout, 'run-2');
     const connection = await instance.connect();
@@ -127,12 +127,16 @@ describe('exports across two refreshes', () => {
     connection.closeSync();
     instance.closeSync();
     const deliveries = await lastDeliveries(layout, bob!.customer_id);
-    expect(deliveries.map((d) => [d.run_id, d.export, d.change, d.consent_source, d.consent_id])).toEqual([
-      ['run-1', 'de-internal', 'added', null, null],
-      ['run-1', 'de-marketing', 'added', 'consent', 'c2'],
-      ['run-1', 'news-file', 'added', 'consent', 'c2'],
-      ['run-1', 'news-parquet', 'added', 'consent', 'c2'],
-      ['run-2', 'de-internal', 'kept', null, null],
+    expect(deliveries.map((d) => [d.run_id, d.export, d.change, d.withdrawn, d.consent_source, d.consent_id])).toEqual([
+      ['run-1', 'de-internal', 'added', null, null, null],
+      ['run-1', 'de-marketing', 'added', null, 'consent', 'c2'],
+      ['run-1', 'news-file', 'added', null, 'consent', 'c2'],
+      ['run-1', 'news-parquet', 'added', null, 'consent', 'c2'],
+      ['run-2', 'de-internal', 'kept', null, null, null],
+      // Bob withdrew (c6): removed from every Newsletter-guarded export, still in the internal one.
+      ['run-2', 'de-marketing', 'removed', true, 'consent', 'c6'],
+      ['run-2', 'news-file', 'removed', true, 'consent', 'c6'],
+      ['run-2', 'news-parquet', 'removed', true, 'consent', 'c6'],
     ].sort((a, b) => (a[0]! < b[0]! ? 1 : a[0]! > b[0]! ? -1 : String(a[1]).localeCompare(String(b[1])))));
   });
 
