@@ -126,12 +126,16 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
       params[`purpose_${index}`] = name;
       return `(CAST($purpose_${index} AS VARCHAR), ${index})`;
     });
+    // Only what the slices and the orphans read: the purpose and the cluster are in g; the key's kind and
+    // value are kept for orphans only (at tens of millions of rows this table spills, so width is time).
     await execute(connection, {
       sql: `CREATE OR REPLACE TEMP TABLE _consent_resolved AS
-            SELECT f.* REPLACE (CASE WHEN f.owners = 0 THEN f.key_value END AS key_value),
-                   f.cluster * ${purposes.length} + p.purpose_no AS g, (${APPLIED}) AS applied
-            FROM (${resolvedFacts(true)}) f
-            LEFT JOIN (VALUES ${numbered.join(', ')}) p(purpose_name, purpose_no) ON p.purpose_name = f.purpose`,
+            SELECT g, applied, first, granted, consent_date, source, source_rank, consent_id, row_no, placeholder, owners,
+                   CASE WHEN first AND NOT applied THEN key_kind END AS key_kind,
+                   CASE WHEN first AND NOT applied AND owners = 0 THEN key_value END AS key_value
+            FROM (SELECT f.*, f.cluster * ${purposes.length} + p.purpose_no AS g, (${APPLIED}) AS applied
+                  FROM (${resolvedFacts(true)}) f
+                  LEFT JOIN (VALUES ${numbered.join(', ')}) p(purpose_name, purpose_no) ON p.purpose_name = f.purpose)`,
       params,
     });
     orphanCandidates = 'SELECT * FROM _consent_resolved WHERE first AND NOT applied';
