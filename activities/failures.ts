@@ -25,9 +25,50 @@ export function toFailure(error: unknown): unknown {
 }
 
 /**
+ * Attempts still running in this process, by workflow run and activity id (the same for every retry of
+ * one activity). A DuckDB statement cannot be cancelled: when the server gives up on an attempt (a missed
+ * heartbeat on a machine saturated by a large run) and sends the retry to the same worker, the first
+ * attempt is still writing the run database. The retry then waits for it and returns its result (the
+ * activities are idempotent: same input, same result) instead of running the same statements beside it.
+ */
+const attemptsRunning = new Map<string, Promise<unknown>>();
+
+function attemptKey(): { key: string; attempt: number; activityType: string } | undefined {
+  try {
+    const { workflowExecution, activityId, activityType, attempt } = Context.current().info;
+    if (workflowExecution === undefined) return undefined;
+    return { key: `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`, attempt, activityType };
+  } catch {
+    return undefined; // Called outside an activity (direct calls in tests).
+  }
+}
+
+async function runOnce<O>(run: () => Promise<O>): Promise<O> {
+  const current = attemptKey();
+  if (current === undefined) return run();
+  const earlier = attemptsRunning.get(current.key);
+  if (earlier !== undefined) {
+    Context.current().log.warn(`attempt ${current.attempt} of ${current.activityType} waits for the earlier attempt still running in this process`);
+    try {
+      return (await earlier) as O;
+    } catch {
+      // The earlier attempt failed: this one runs the activity again.
+    }
+  }
+  const attempt = run();
+  attemptsRunning.set(current.key, attempt);
+  try {
+    return await attempt;
+  } finally {
+    if (attemptsRunning.get(current.key) === attempt) attemptsRunning.delete(current.key);
+  }
+}
+
+/**
  * Wraps an activity implementation: every thrown error goes through toFailure, and while it runs it
  * heartbeats every few seconds, so a worker that dies is noticed within the heartbeat timeout (not the
- * long start-to-close timeout) and the activity is retried elsewhere.
+ * long start-to-close timeout) and the activity is retried elsewhere. A retry reaching this process while
+ * an earlier attempt still runs here joins it (see attemptsRunning).
  */
 export function withFailures<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input: I) => {
@@ -39,7 +80,7 @@ export function withFailures<I, O>(fn: (input: I) => Promise<O>): (input: I) => 
       }
     }, KEEP_ALIVE_MS);
     try {
-      return await fn(input);
+      return await runOnce(() => fn(input));
     } catch (error) {
       throw toFailure(error);
     } finally {
