@@ -85,16 +85,35 @@ interface Timing {
 }
 
 /** A connection whose `run` / `runAndReadAll` record their wall time. */
+/** The statement running now, for the event-loop probe. */
+let running = '(between statements)';
+
+/**
+ * Reports every stall of the event loop over 2 s (a synchronous call inside the driver, GC), naming the
+ * statement that was running: in a worker, a stall longer than the heartbeat timeout fails the activity.
+ */
+function probeEventLoop(): () => void {
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last > 2500) console.log(`  event loop stalled ${fmt(now - last - 500)} during: ${running}`);
+    last = now;
+  }, 500);
+  return () => clearInterval(timer);
+}
+
 function timedConnection(connection: DuckDBConnection, timings: Timing[]): DuckDBConnection {
   const wrap =
     (method: 'run' | 'runAndReadAll') =>
     async (sql: string, params?: Record<string, DuckDBValue>) => {
+      running = labelOf(sql);
       const started = performance.now();
       const cpu = process.cpuUsage();
       try {
         return params === undefined ? await connection[method](sql) : await connection[method](sql, params);
       } finally {
         const used = process.cpuUsage(cpu);
+        running = '(between statements)';
         const timing = { label: labelOf(sql), sql, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
         timings.push(timing);
         if (process.env['PROFILE_UNIFY_TRACE']) console.log(`  ${fmt(timing.ms)} ${fmt(timing.cpuMs)}  ${timing.label}`);
@@ -189,7 +208,8 @@ async function unifyOnce(config: LoadedConfig, cacheFile: string, options: Optio
     const started = performance.now();
     const cpu = process.cpuUsage();
     const slicing = options.factsPerSlice === undefined ? {} : { factsPerSlice: options.factsPerSlice };
-    const result = await unify(connection, config, { runId: `profile-${run}`, runStartedAt, hasPrevious, ...slicing });
+    const stopProbe = probeEventLoop();
+    const result = await unify(connection, config, { runId: `profile-${run}`, runStartedAt, hasPrevious, ...slicing }).finally(stopProbe);
     const total = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const sum = (list: Timing[], key: 'ms' | 'cpuMs') => list.reduce((s, t) => s + t[key], 0);
