@@ -65,7 +65,16 @@ export async function createRefreshWorkers(options: CreateWorkersOptions): Promi
     clock: options.clock ?? (() => new Date()),
     ...(options.log ? { log: options.log } : {}),
   });
-  const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: '10 seconds' as const };
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    activities,
+    shutdownGraceTime: '10 seconds' as const,
+    // The SDK sends heartbeats at most every 0.8 × the heartbeat timeout (16 s of 20 s) by default: a 4 s
+    // margin, which a 2-core machine saturated by a large run (DuckDB on every core, spilling to disk)
+    // overran, and the server retried a healthy unify. Every 5 s leaves 15 s.
+    maxHeartbeatThrottleInterval: '5 seconds' as const,
+  };
   let shared: Worker;
   let local: Worker;
   try {
