@@ -88,9 +88,11 @@ def main():
         return pl.when(p.str.contains(r"^\s*[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+\s*$")).then(None).otherwise(digits)
 
     def decision_time():
-        # A date-only denial counts at the end of its day: against a timed record that day it is a tie the denial wins.
+        # A date-only denial (no time written) counts at the end of its day: against a timed record that day
+        # it is a tie the denial wins. An explicit 00:00 is a time.
         d = pl.col("consent_date")
-        return pl.when(~pl.col("granted") & (d == d.dt.truncate("1d"))).then(d + pl.duration(microseconds=86_399_999_999)).otherwise(d)
+        date_only = ~pl.col("date_text").str.contains(":")
+        return pl.when(~pl.col("granted") & date_only).then(d + pl.duration(microseconds=86_399_999_999)).otherwise(d)
 
     # ---- import ----------------------------------------------------------------------------------
     def profiles(name, rank, pk, attrs):

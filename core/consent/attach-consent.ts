@@ -52,13 +52,13 @@ export interface AttachStats {
 function resolvedFacts(perOwner: boolean): string {
   const one = (alias: string) => (perOwner ? '' : ` AND ${alias}.first`);
   return `
-    SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date,
+    SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date, f.date_only,
            coalesce(o.placeholder, FALSE) AS placeholder, coalesce(o.owners, 0) AS owners, o.cluster, coalesce(o.first, TRUE) AS first
     FROM consent_records f
     LEFT JOIN _consent_key_owners o ON o.key_kind = f.key_kind AND o.key_value = f.key_value${one('o')}
     WHERE f.key_kind <> 'record'
     UNION ALL
-    SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date,
+    SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date, f.date_only,
            FALSE AS placeholder, coalesce(r.owners, 0) AS owners, r.cluster, coalesce(r.first, TRUE) AS first
     FROM consent_records f
     LEFT JOIN _consent_record_owners r ON r.source = f.source AND r.record_id = f.key_value${one('r')}
@@ -130,7 +130,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
     // value are kept for orphans only (at tens of millions of rows this table spills, so width is time).
     await execute(connection, {
       sql: `CREATE OR REPLACE TEMP TABLE _consent_resolved AS
-            SELECT g, applied, first, granted, consent_date, source, source_rank, consent_id, row_no, placeholder, owners,
+            SELECT g, applied, first, granted, consent_date, date_only, source, source_rank, consent_id, row_no, placeholder, owners,
                    CASE WHEN first AND NOT applied THEN key_kind END AS key_kind,
                    CASE WHEN first AND NOT applied AND owners = 0 THEN key_value END AS key_value
             FROM (SELECT f.*, f.cluster * ${purposes.length} + p.purpose_no AS g, (${APPLIED}) AS applied
@@ -141,14 +141,14 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
     orphanCandidates = 'SELECT * FROM _consent_resolved WHERE first AND NOT applied';
     await execute(connection, {
       sql: `CREATE OR REPLACE TEMP VIEW _consent_attached_g AS
-            SELECT g, granted, consent_date, source, source_rank, consent_id, row_no FROM _consent_resolved WHERE applied`,
+            SELECT g, granted, consent_date, date_only, source, source_rank, consent_id, row_no FROM _consent_resolved WHERE applied`,
     });
   } else {
     // Applied facts: every owner of the key, except grants on keys with several owners and future-dated
     // grants. Exactly the facts that are not orphans.
     await execute(connection, {
       sql: `CREATE OR REPLACE TEMP VIEW _consent_attached AS
-            SELECT cluster, purpose, granted, consent_date, source, source_rank, consent_id, row_no
+            SELECT cluster, purpose, granted, consent_date, date_only, source, source_rank, consent_id, row_no
             FROM (${resolvedFacts(true)}) WHERE ${APPLIED}`,
     });
   }

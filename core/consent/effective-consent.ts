@@ -81,7 +81,7 @@ export async function computeEffectiveConsent(
   const deciding = (facts: string, where = '') =>
     `SELECT g, count(*) AS record_count,
             arg_min({'granted': granted, 'source': source, 'consent_id': consent_id, 'consent_date': consent_date},
-                    (coalesce(-epoch_us(${decisionTimeSql('consent_date', 'granted')}), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
+                    (coalesce(-epoch_us(${decisionTimeSql('consent_date', 'granted', 'date_only')}), ${UNDATED}), granted, source_rank, consent_id, row_no)) AS d
      FROM ${facts} ${where}
      GROUP BY g`;
   let decidingSql: string;
@@ -93,7 +93,7 @@ export async function computeEffectiveConsent(
     decidingSql = 'SELECT * FROM _consent_deciding';
   } else {
     decidingSql = deciding(
-      `(SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.source_rank, a.row_no
+      `(SELECT a.cluster * ${purposes} + p.purpose_no AS g, a.granted, a.source, a.consent_id, a.consent_date, a.date_only, a.source_rank, a.row_no
         FROM _consent_attached a JOIN _consent_purposes p ON p.purpose = a.purpose)`,
     );
   }

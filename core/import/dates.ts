@@ -27,6 +27,19 @@ export function isoPartsSql(text: string): string {
  * SQL: the UTC TIMESTAMP of a trimmed date text (`text`, NULL when blank) whose ISO parts were computed
  * by isoPartsSql as `parts`. `dateFormat` (config) is bound as a parameter.
  */
+/** strptime directives that put a time of day into a `dateFormat`. */
+const TIME_DIRECTIVE = /%[HIklMSfpTRcXsz]/;
+
+/**
+ * SQL: TRUE when a date text (trimmed, NULL when blank; `parts` from isoPartsSql) has no time of day —
+ * `2024-05-01`, `20240501Z`, or a `dateFormat` without time directives — so it means "some time that day"
+ * (see consent/decision-time.ts). An explicit time, `00:00:00` included, is a time. NULL for NULL.
+ */
+export function dateOnlySql(text: string, parts: string, dateFormat?: string): string {
+  const customHasNoTime = dateFormat === undefined || !TIME_DIRECTIVE.test(dateFormat) ? 'TRUE' : 'FALSE';
+  return `(CASE WHEN ${text} IS NULL THEN NULL WHEN ${parts} IS NULL THEN TRUE WHEN ${parts}.y <> '' THEN ${parts}.tm = '' ELSE ${customHasNoTime} END)`;
+}
+
 export function consentDateSql(text: string, parts: string, params: ParamBag, dateFormat?: string): string {
   const offset = `regexp_replace(${parts}.o, '[^0-9]', '', 'g')`;
   const offsetMinutes =

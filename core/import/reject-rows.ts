@@ -37,4 +37,5 @@ export const CONSENT_RECORD_COLUMNS = [
   'purpose VARCHAR',
   'granted BOOLEAN',
   'consent_date TIMESTAMP',
+  'date_only BOOLEAN',
 ].join(', ');

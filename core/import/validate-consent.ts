@@ -15,7 +15,7 @@ import { decisionTimeSql, futureGrantLimit, futureGrantSql } from '../consent/de
 import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
 import { normaliseEmailSql, normalisePhoneSql, scientificNotationSql, trimSql } from '../sql/normalise.js';
-import { consentDateSql, isoPartsSql } from './dates.js';
+import { consentDateSql, dateOnlySql, isoPartsSql } from './dates.js';
 import { rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
 import { createWorkTableSql, sourceTable } from './tables.js';
@@ -61,6 +61,7 @@ export async function validateConsent(
   const dateText = source.date === undefined ? 'CAST(NULL AS VARCHAR)' : blankToNull(column(source.date));
   const dateIso = source.date === undefined ? 'NULL' : isoPartsSql('date_text');
   const parsedDate = source.date === undefined ? 'CAST(NULL AS TIMESTAMP)' : consentDateSql('date_text', 'date_iso', checkParams, source.dateFormat);
+  const dateOnly = source.date === undefined ? 'FALSE' : `coalesce(${dateOnlySql('date_text', 'date_iso', source.dateFormat)}, FALSE)`;
   await execute(
     connection,
     checkParams.statement(
@@ -70,7 +71,7 @@ export async function validateConsent(
        SELECT * EXCLUDE (date_iso, value_word${source.option !== undefined ? ', option_key' : ''}), consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
                  AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
        FROM (
-         SELECT c.*, ${parsedDate} AS consent_date
+         SELECT c.*, ${parsedDate} AS consent_date, ${dateOnly} AS date_only
          FROM (
            SELECT b.*, ${purposeSql} AS purpose, ${consentValueFromWordSql('b.value_word')} AS granted, ${dateIso} AS date_iso
            FROM (
@@ -91,10 +92,10 @@ export async function validateConsent(
     sql: `${createWorkTableSql(index, 'ranked')} AS
           WITH repeated AS (SELECT consent_id FROM ${checked} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
           SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
-          FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
+          FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.date_only, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
           WINDOW w AS (PARTITION BY consent_id
                        ORDER BY ${futureGrantSql('consent_date', 'granted', 'CAST($future_after AS TIMESTAMP)')} ASC,
-                                ${decisionTimeSql('consent_date', 'granted')} DESC NULLS LAST, granted ASC, row_no DESC)`,
+                                ${decisionTimeSql('consent_date', 'granted', 'date_only')} DESC NULLS LAST, granted ASC, row_no DESC)`,
     params: { future_after: timestampParam(futureGrantLimit(runStartedAt)) },
   });
   const losers = `(SELECT row_no FROM ${ranked} WHERE position > 1)`;
@@ -104,7 +105,7 @@ export async function validateConsent(
     factParams.statement(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} AS
        SELECT ${factParams.text(source.name)} AS source, CAST(${factParams.bind(index)} AS INTEGER) AS source_rank,
-              consent_id, row_no, ${factParams.text(keyKind)} AS key_kind, key_value, purpose, granted, consent_date
+              consent_id, row_no, ${factParams.text(keyKind)} AS key_kind, key_value, purpose, granted, consent_date, date_only
        FROM ${checked} WHERE usable AND row_no NOT IN ${losers}`,
     ),
   );

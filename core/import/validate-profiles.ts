@@ -17,7 +17,7 @@ import { consentValueSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { normaliseEmailSql, normalisePhoneSql, trimSql } from '../sql/normalise.js';
-import { consentDateSql, isoPartsSql } from './dates.js';
+import { consentDateSql, dateOnlySql, isoPartsSql } from './dates.js';
 import { CONSENT_RECORD_COLUMNS, rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
 import { createWorkTableSql, sourceTable } from './tables.js';
@@ -44,6 +44,7 @@ export async function validateProfiles(
   const dateText = consentDate === undefined ? 'CAST(NULL AS VARCHAR)' : blankToNull(column(consentDate));
   const dateIso = consentDate === undefined ? 'NULL' : isoPartsSql('date_text');
   const parsedDate = consentDate === undefined ? 'CAST(NULL AS TIMESTAMP)' : consentDateSql('date_text', 'date_iso', checkParams, source.dateFormat);
+  const dateOnly = consentDate === undefined ? 'FALSE' : `coalesce(${dateOnlySql('date_text', 'date_iso', source.dateFormat)}, FALSE)`;
   await execute(
     connection,
     checkParams.statement(
@@ -51,7 +52,7 @@ export async function validateProfiles(
       // a window over every row would sort the whole source.
       `${createWorkTableSql(index, 'checked')} AS
        WITH base AS (
-         SELECT *, ${parsedDate} AS consent_date
+         SELECT *, ${parsedDate} AS consent_date, ${dateOnly} AS date_only
          FROM (
            SELECT *, ${dateIso} AS date_iso
            FROM (SELECT *, ${blankToNull(column(source.primaryKey))} AS record_id, ${dateText} AS date_text FROM ${rows})
@@ -102,7 +103,7 @@ export async function validateProfiles(
       const declared = findPurpose(config, purpose) ?? purpose;
       return (
         `SELECT ${sourceName} AS source, ${rank} AS source_rank, record_id AS consent_id, row_no, 'record' AS key_kind, ` +
-        `record_id AS key_value, ${consentParams.text(declared)} AS purpose, ${granted} AS granted, consent_date ` +
+        `record_id AS key_value, ${consentParams.text(declared)} AS purpose, ${granted} AS granted, consent_date, date_only ` +
         `FROM ${checked} WHERE ${accepted} AND ${dateUsable} AND ${granted} IS NOT NULL`
       );
     });

@@ -105,6 +105,7 @@ test('column types follow docs/tables.md', async () => {
     purpose: 'VARCHAR',
     granted: 'BOOLEAN',
     consent_date: 'TIMESTAMP',
+    date_only: 'BOOLEAN',
   });
   expect(of('rejects')).toEqual({ source: 'VARCHAR', row_no: 'BIGINT', column_name: 'VARCHAR', reason: 'VARCHAR', detail: 'VARCHAR', value: 'VARCHAR' });
   expect(of('source_stats')).toEqual({

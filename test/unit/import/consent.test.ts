@@ -162,6 +162,18 @@ describe('dates', () => {
     expect(result).toMatchObject({ rowsAccepted: 0, rowsRejected: bad.length });
   });
 
+  test('date_only marks dates written without a time of day; an explicit midnight, a zone-shifted one or a format with a time is a time', async () => {
+    const dates = ['2024-03-01', '2024-3-1', '20240301', '2024-03-01Z', '2024-03-01T00:00:00Z', '2024-03-01 00:00', '2024-03-01T02:00:00+02:00', ''];
+    await importConsent(dates.map((date, i) => `c${i + 1},a@example.org,Newsletter,yes,${date}`));
+    expect((await db.rows<{ date_only: boolean }>("SELECT date_only FROM consent_records WHERE source = 'consent' ORDER BY row_no")).map((row) => row.date_only)).toEqual([
+      true, true, true, true, false, false, false, false,
+    ]);
+    await importConsent(['c1,a@example.org,Newsletter,yes,01/03/2024', 'c2,a@example.org,Newsletter,yes,2024-03-02'], { dateFormat: '%d/%m/%Y' });
+    expect(await db.rows("SELECT date_only FROM consent_records WHERE source = 'consent' ORDER BY row_no")).toEqual([{ date_only: true }, { date_only: true }]);
+    await importConsent(['c1,a@example.org,Newsletter,yes,01/03/2024 00:00'], { dateFormat: '%d/%m/%Y %H:%M' });
+    expect(await db.rows("SELECT date_only FROM consent_records WHERE source = 'consent'")).toEqual([{ date_only: false }]);
+  });
+
   test('dateFormat reads other formats (ISO still accepted), with zones converted to UTC', async () => {
     await importConsent(['c1,a@example.org,Newsletter,yes,01/03/2024', 'c2,a@example.org,Newsletter,yes,2024-03-02', 'c3,a@example.org,Newsletter,yes,31/02/2024'], {
       dateFormat: '%d/%m/%Y',
@@ -211,6 +223,8 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       'd7,a@example.org,Newsletter,no,2024-01-01', // 16 kept: date-only on the same day is a tie, denied wins
       'd8,a@example.org,Newsletter,yes,2099-01-01', // 17 a future-dated grant never wins within its id
       'd8,a@example.org,Newsletter,no,2024-01-01', // 18 kept: the real withdrawal stays
+      'd9,a@example.org,Newsletter,yes,2024-01-01T10:00:00Z', // 19 kept: later than a denial at an explicit midnight
+      'd9,a@example.org,Newsletter,no,2024-01-01T00:00:00Z', // 20
     ]);
     expect((await consentRecords(db)).map((row) => [row['consent_id'], row['row_no'], row['granted']])).toEqual([
       ['d1', '2', false],
@@ -221,6 +235,7 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       ['d6', '14', true],
       ['d7', '16', false],
       ['d8', '18', false],
+      ['d9', '19', true],
     ]);
     expect(await db.rows("SELECT row_no, column_name, reason, detail, value FROM rejects WHERE source = 'consent' ORDER BY row_no")).toEqual([
       { row_no: '1', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 2, which is kept', value: 'd1' },
@@ -233,7 +248,8 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       { row_no: '13', column_name: 'consent_value', reason: 'invalid consent value', detail: 'not a recognised consent value', value: 'maybe' },
       { row_no: '15', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 16, which is kept', value: 'd7' },
       { row_no: '17', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 18, which is kept', value: 'd8' },
+      { row_no: '20', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 19, which is kept', value: 'd9' },
     ]);
-    expect(result).toMatchObject({ rowsRead: 18, rowsAccepted: 8, rowsRejected: 10, consentFacts: 8 });
+    expect(result).toMatchObject({ rowsRead: 20, rowsAccepted: 9, rowsRejected: 11, consentFacts: 9 });
   });
 });

@@ -9,6 +9,7 @@ import { parseConfig, type LoadedConfig } from '../../../core/config/load.js';
 import { execute, queryRows } from '../../../core/db/connection.js';
 import { quoteIdentifier } from '../../../core/sql/identifiers.js';
 import { normaliseEmailSql, normalisePhoneSql } from '../../../core/sql/normalise.js';
+import { dateOnlySql, isoPartsSql } from '../../../core/import/dates.js';
 
 export interface ProfileInput {
   source: string;
@@ -98,7 +99,8 @@ export async function createConsentRecords(connection: DuckDBConnection, rows: r
                  CASE key_kind WHEN 'email' THEN ${normaliseEmailSql('key_value')}
                                WHEN 'phone' THEN ${normalisePhoneSql('key_value')}
                                ELSE key_value END AS key_value,
-                 purpose, CAST(granted AS BOOLEAN) AS granted, CAST(consent_date AS TIMESTAMP) AS consent_date
+                 purpose, CAST(granted AS BOOLEAN) AS granted, CAST(consent_date AS TIMESTAMP) AS consent_date,
+                 coalesce(${dateOnlySql('consent_date', isoPartsSql('consent_date'))}, FALSE) AS date_only
           FROM _test_consents`,
   });
   await execute(connection, { sql: 'DROP TABLE temp.main._test_consents' });

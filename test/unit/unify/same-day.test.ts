@@ -23,7 +23,7 @@ const record = (id: string, person: string, granted: boolean, date: string): Con
 let connection: DuckDBConnection;
 memoryConnectionForFile((opened) => (connection = opened));
 
-it('a date-only record ties with a timed one on the same day (the denial wins); other days keep latest-wins', async () => {
+it('a date-only record ties with a timed one on the same day (the denial wins); an explicit midnight is a time; other days keep latest-wins', async () => {
   const records = [
     record('a1', 'ann', true, '2024-05-01 10:00:00'), // ann: withdrew "on 1 May" — maybe after 10:00
     record('a2', 'ann', false, '2024-05-01'),
@@ -35,8 +35,12 @@ it('a date-only record ties with a timed one on the same day (the denial wins); 
     record('d2', 'dan', true, '2024-05-01 10:00:00'),
     record('e1', 'eve', true, '2024-05-02'), // eve: both date-only, later day wins
     record('e2', 'eve', false, '2024-05-01'),
+    record('f1', 'fay', false, '2024-05-01T00:00:00Z'), // fay: withdrew at midnight (a time), granted at 09:30
+    record('f2', 'fay', true, '2024-05-01T09:30:00Z'),
+    record('g1', 'guy', false, '2024-05-01 00:00:00'), // guy: the same, written with a space
+    record('g2', 'guy', true, '2024-05-01 09:30:00'),
   ];
-  const people = ['ann', 'ben', 'cat', 'dan', 'eve'];
+  const people = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'guy'];
   await createProfileRecords(connection, [], people.map((name, i) => ({ source: 'crm', rank: 0, id: String(i + 1), email: `${name}@example.org` })));
   await createConsentRecords(connection, records);
   await unify(connection, config, { runId: 'run', runStartedAt: new Date('2026-11-29T11:15:00Z'), hasPrevious: false });
@@ -49,5 +53,7 @@ it('a date-only record ties with a timed one on the same day (the denial wins); 
     { email: 'cat@example.org', granted: true, consent_id: 'c2' },
     { email: 'dan@example.org', granted: true, consent_id: 'd2' },
     { email: 'eve@example.org', granted: true, consent_id: 'e1' },
+    { email: 'fay@example.org', granted: true, consent_id: 'f2' },
+    { email: 'guy@example.org', granted: true, consent_id: 'g2' },
   ]);
 });

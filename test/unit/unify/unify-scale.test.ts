@@ -52,7 +52,8 @@ beforeAll(async () => {
                  'email' AS key_kind, 'u' || (5000 + (n * 7919) % 45000) || '@mail.com' AS key_value,
                  CASE WHEN n % 3 = 0 THEN 'Sale of data' ELSE 'Newsletter' END AS purpose,
                  n % 5 <> 0 AS granted,
-                 CASE WHEN n % 11 = 0 THEN NULL ELSE TIMESTAMP '2022-01-01' + to_days(CAST(n % 1200 AS INTEGER)) END AS consent_date
+                 CASE WHEN n % 11 = 0 THEN NULL ELSE TIMESTAMP '2022-01-01' + to_days(CAST(n % 1200 AS INTEGER)) END AS consent_date,
+                 TRUE AS date_only
           FROM range(800000) t(n)`,
   });
 });
@@ -80,7 +81,7 @@ describe('unify at scale', () => {
       await execute(db, {
         sql: `CREATE TABLE consent_records AS
               SELECT 'consent' AS source, 2 AS source_rank, 'k1' AS consent_id, CAST(1 AS BIGINT) AS row_no, 'email' AS key_kind,
-                     'link1000@mail.com' AS key_value, 'Newsletter' AS purpose, TRUE AS granted, TIMESTAMP '2024-06-01' AS consent_date`,
+                     'link1000@mail.com' AS key_value, 'Newsletter' AS purpose, TRUE AS granted, TIMESTAMP '2024-06-01' AS consent_date, TRUE AS date_only`,
       });
       const result = await unify(db, testConfig({ ...RAW_CONFIG, matching: { maxClusterSize: 5000 } }), {
         runId: 'chain', runStartedAt: new Date('2025-01-01T00:00:00Z'), hasPrevious: false,
