@@ -73,7 +73,8 @@ async function withdrawalLatency(connection: DuckDBConnection, exportIndex: numb
   if (purpose === null) return { withdrawals: 0, withdrawalLatencyMaxHours: null, withdrawalLatencyMedianHours: null };
   const [row] = await queryRows<{ n: string; max_h: number | null; median_h: number | null }>(connection, {
     sql: `WITH latency AS (
-            SELECT (epoch(CAST($runStartedAt AS TIMESTAMP)) - epoch(ec.consent_date)) / 3600.0 AS hours
+            -- A withdrawal dated after the run (clock skew, a typo) was honoured before it was due: 0 hours.
+            SELECT greatest(epoch(CAST($runStartedAt AS TIMESTAMP)) - epoch(ec.consent_date), 0) / 3600.0 AS hours
             FROM ${exportChangesTable(exportIndex)} ch
             JOIN effective_consent ec ON ec.customer_id = ch.customer_id AND ec.purpose = $purpose
             WHERE ch.change = 'removed' AND ec.granted = FALSE AND ec.basis IN ('record', 'expired'))
