@@ -3,6 +3,7 @@
  * statements as read-only `{ sql, params }` values with bound parameters.
  */
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { quoteIdentifier } from '../sql/identifiers.js';
 
 /** A statement ready to run: SQL text built from allow-listed identifiers, values bound as `$name`. */
 export interface SqlStatement {
@@ -82,11 +83,11 @@ export async function dropTableOrView(connection: DuckDBConnection, name: string
     sql: `SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = $name`,
     params: { name },
   });
-  await connection.run(`DROP ${views > 0 ? 'VIEW' : 'TABLE'} IF EXISTS "${name.replaceAll('"', '""')}"`);
+  await connection.run(`DROP ${views > 0 ? 'VIEW' : 'TABLE'} IF EXISTS ${quoteIdentifier(name)}`);
 }
 
 /** (Re)creates `name` as a view of `selectSql`, replacing a table or view of that name. A view holds no parameters. */
 export async function replaceWithView(connection: DuckDBConnection, name: string, selectSql: string): Promise<void> {
   await dropTableOrView(connection, name);
-  await connection.run(`CREATE VIEW "${name.replaceAll('"', '""')}" AS ${selectSql}`);
+  await connection.run(`CREATE VIEW ${quoteIdentifier(name)} AS ${selectSql}`);
 }

@@ -15,7 +15,7 @@ import { findPurpose } from '../config/schema.js';
 import { dropTableOrView, execute, queryNumber, queryRows, replaceWithView } from '../db/connection.js';
 import { ConfigError } from '../errors.js';
 import { faultPoint } from '../fault-points.js';
-import { previousHasTable } from '../segments/previous-run.js';
+import { writeMembershipChanges } from '../segments/previous-run.js';
 import { segmentMembersTable } from '../segments/segment-tables.js';
 import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
@@ -97,8 +97,6 @@ export function guardPurpose(config: LoadedConfig, exportIndex: number): string 
   return purpose;
 }
 
-const PREVIOUS_EXPORT_MEMBERS = '(SELECT customer_id FROM prev.export_members WHERE export = $export)';
-
 async function buildMembership(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, segmentIndex: number): Promise<void> {
   const exportConfig = config.exports[exportIndex]!;
   const purpose = guardPurpose(config, exportIndex);
@@ -115,21 +113,7 @@ async function buildMembership(connection: DuckDBConnection, config: LoadedConfi
       params: { purpose },
     });
   }
-  const changes = exportChangesTable(exportIndex);
-  await dropTableOrView(connection, changes);
-  if (!(await previousHasTable(connection, 'export_members'))) {
-    // No previous run: everyone is added; a view over the members instead of a second copy of them.
-    await replaceWithView(connection, changes, `SELECT customer_id, 'added' AS change FROM ${members}`);
-    return;
-  }
-  await execute(connection, {
-    sql: `CREATE TABLE ${changes} AS
-      SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${PREVIOUS_EXPORT_MEMBERS})
-      UNION ALL
-      SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${PREVIOUS_EXPORT_MEMBERS} EXCEPT SELECT customer_id FROM ${members})
-      ORDER BY change, customer_id`,
-    params: { export: exportConfig.name },
-  });
+  await writeMembershipChanges(connection, { members, changes: exportChangesTable(exportIndex) }, { table: 'export_members', name: exportConfig.name });
 }
 
 async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {

@@ -5,10 +5,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { unifiedAttributeNames } from '../config/attributes.js';
 import type { LoadedConfig } from '../config/load.js';
-import { dropTableOrView, execute, queryRows, replaceWithView } from '../db/connection.js';
+import { execute, queryRows } from '../db/connection.js';
 import { compileRule, ruleFromConfig, type RuleContext } from '../rules/index.js';
 import type { RuleAst } from '../rules/ast.js';
-import { previousHasTable } from './previous-run.js';
+import { writeMembershipChanges } from './previous-run.js';
 import { segmentChangesTable, segmentMembersTable } from './segment-tables.js';
 
 export interface SegmentResult {
@@ -54,21 +54,7 @@ export async function buildSegment(connection: DuckDBConnection, config: LoadedC
     sql: `CREATE OR REPLACE TABLE ${members} AS SELECT c.customer_id FROM customers c WHERE ${compiled.sql} ORDER BY c.customer_id`,
     params: compiled.params,
   });
-  await dropTableOrView(connection, changes);
-  if (await previousHasTable(connection, 'segment_members')) {
-    const previousMembers = `(SELECT customer_id FROM prev.segment_members WHERE segment = $segment)`;
-    await execute(connection, {
-      sql: `CREATE TABLE ${changes} AS
-        SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${previousMembers})
-        UNION ALL
-        SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${previousMembers} EXCEPT SELECT customer_id FROM ${members})
-        ORDER BY change, customer_id`,
-      params: { segment: segment.name },
-    });
-  } else {
-    // No previous run: everyone is added; a view over the members instead of a second copy of them.
-    await replaceWithView(connection, changes, `SELECT customer_id, 'added' AS change FROM ${members}`);
-  }
+  await writeMembershipChanges(connection, { members, changes }, { table: 'segment_members', name: segment.name });
   const [counts] = await queryRows<{ members: string; added: string; removed: string }>(connection, {
     sql: `SELECT (SELECT count(*) FROM ${members}) AS members,
                  (SELECT count(*) FROM ${changes} WHERE change = 'added') AS added,

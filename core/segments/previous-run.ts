@@ -1,6 +1,6 @@
 /** Questions about the previous published run, ATTACHed read-only as `prev`. */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryNumber } from '../db/connection.js';
+import { dropTableOrView, execute, queryNumber, replaceWithView } from '../db/connection.js';
 
 /** True when `prev` is attached and has the table (or a view of that name: the combined membership is one). */
 export async function previousHasTable(connection: DuckDBConnection, table: string): Promise<boolean> {
@@ -10,4 +10,38 @@ export async function previousHasTable(connection: DuckDBConnection, table: stri
     params: { table },
   });
   return count > 0;
+}
+
+/** The previous run's combined membership a change table is computed against, and the column naming the set. */
+const PREVIOUS_MEMBERSHIP = {
+  segment_members: 'segment',
+  export_members: 'export',
+} as const;
+
+/**
+ * Writes `changes(customer_id, change)`: who was added to and removed from `members` (a table of
+ * customer_id) since the previous published run, whose membership is the rows of `prev.<previous>` named
+ * `name`. Without a previous run everyone is added: a view over the members instead of a second copy.
+ * `members` and `changes` are table names the core builds; `name` is bound.
+ */
+export async function writeMembershipChanges(
+  connection: DuckDBConnection,
+  tables: { readonly members: string; readonly changes: string },
+  previous: { readonly table: keyof typeof PREVIOUS_MEMBERSHIP; readonly name: string },
+): Promise<void> {
+  const { members, changes } = tables;
+  if (!(await previousHasTable(connection, previous.table))) {
+    await replaceWithView(connection, changes, `SELECT customer_id, 'added' AS change FROM ${members}`);
+    return;
+  }
+  const before = `(SELECT customer_id FROM prev.${previous.table} WHERE ${PREVIOUS_MEMBERSHIP[previous.table]} = $name)`;
+  await dropTableOrView(connection, changes);
+  await execute(connection, {
+    sql: `CREATE TABLE ${changes} AS
+      SELECT customer_id, 'added' AS change FROM (SELECT customer_id FROM ${members} EXCEPT SELECT customer_id FROM ${before})
+      UNION ALL
+      SELECT customer_id, 'removed' AS change FROM (SELECT customer_id FROM ${before} EXCEPT SELECT customer_id FROM ${members})
+      ORDER BY change, customer_id`,
+    params: { name: previous.name },
+  });
 }
