@@ -1,8 +1,10 @@
 /**
  * Per-statement timing of one source's import (P1 data from bench/generate-data.ts):
  *   npx tsx bench/profile-import.ts [sourceIndex] [scale]
- * Prints every SQL statement's wall time, longest first.
+ * Prints every SQL statement's wall time, longest first. MEMORY_LIMIT=4GB runs it as P2 does (a database
+ * file under bench/out/work/profile-import, that memory limit, spilling to its temp directory).
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../core/config/load.js';
@@ -18,7 +20,15 @@ const config = loadConfig(path.join(here, 'out', `data-s${scale.replace('.', '_'
 const timings: { ms: number; sql: string }[] = [];
 timeEveryStatement(({ ms, sql }) => timings.push({ ms, sql: sql.slice(0, Number(process.env.SQL_CHARS ?? 140)) }));
 
-const instance = await openInstance(':memory:', { threads: 2 });
+const memoryLimit = process.env.MEMORY_LIMIT;
+let databaseFile = ':memory:';
+if (memoryLimit !== undefined) {
+  const work = path.join(here, 'out', 'work', 'profile-import');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  databaseFile = path.join(work, 'run.duckdb');
+}
+const instance = await openInstance(databaseFile, { threads: 2, memoryLimit, tempDirectory: memoryLimit === undefined ? undefined : path.join(path.dirname(databaseFile), 'tmp') });
 const started = performance.now();
 const result = await withConnection(instance, (c) => importSource(c, config, sourceIndex));
 const total = performance.now() - started;

@@ -32,10 +32,18 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
       (row) => row.table_name,
     ),
   );
+  // A consent source's records are a view (validate-consent.ts).
+  const existingViews = new Set(
+    (
+      await queryRows<{ view_name: string }>(connection, {
+        sql: `SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal`,
+      })
+    ).map((row) => row.view_name),
+  );
   config.sources.forEach((source, index) => {
     for (const part of SOURCE_OUTPUT_PARTS) {
       if (part === 'profiles' && source.type !== 'profiles') continue;
-      if (!existing.has(sourceTableName(index, part))) {
+      if (!existing.has(sourceTableName(index, part)) && !existingViews.has(sourceTableName(index, part))) {
         throw new Error(`source "${source.name}" has not been imported: table ${sourceTableName(index, part)} is missing`);
       }
     }

@@ -11,7 +11,7 @@ import { execute, queryRows } from '../db/connection.js';
 import { readSource } from './read-source.js';
 import { checkSourceFile } from './source-file.js';
 import { ParamBag } from './sql-params.js';
-import { SOURCE_OUTPUT_PARTS, SOURCE_WORK_PARTS, sourceTable, sourceTableName, type SourceTablePart } from './tables.js';
+import { SOURCE_OUTPUT_PARTS, SOURCE_STORED_PARTS, SOURCE_WORK_PARTS, sourceTable, sourceTableName, type SourceTablePart } from './tables.js';
 import { validateConsent } from './validate-consent.js';
 import { validateProfiles } from './validate-profiles.js';
 
@@ -66,7 +66,7 @@ export async function importSource(
   if (source === undefined) throw new Error(`no source at index ${sourceIndex} (the config has ${config.sources.length})`);
 
   // A failed import must not leave an earlier attempt's tables behind for combineImports.
-  await dropTables(connection, sourceIndex, [...SOURCE_OUTPUT_PARTS, ...SOURCE_WORK_PARTS]);
+  await dropTables(connection, sourceIndex, [...SOURCE_OUTPUT_PARTS, ...SOURCE_STORED_PARTS, ...SOURCE_WORK_PARTS]);
   await checkSourceFile(source);
   try {
     const { rowsRead, columns } = await readSource(connection, source, sourceIndex);

@@ -4,13 +4,18 @@
  */
 import { quoteIdentifier } from '../sql/identifiers.js';
 
-/** Tables one import leaves behind for combineImports. */
+/**
+ * Tables (or views) one import leaves behind for combineImports. A consent source's `consent` is a view
+ * over its `facts` (every row, checked) without its `losers` (rows another row of their consent id beats).
+ */
 export const SOURCE_OUTPUT_PARTS = ['profiles', 'consent', 'rejects', 'stats'] as const;
+/** Tables behind a consent source's `consent` view, kept with it. */
+export const SOURCE_STORED_PARTS = ['facts', 'losers'] as const;
 /** Working tables of one import, dropped when it finishes. */
-export const SOURCE_WORK_PARTS = ['read', 'rows', 'reader_rejects', 'checked', 'ranked'] as const;
+export const SOURCE_WORK_PARTS = ['read', 'rows', 'reader_rejects', 'checked'] as const;
 
 export type SourceWorkPart = (typeof SOURCE_WORK_PARTS)[number];
-export type SourceTablePart = (typeof SOURCE_OUTPUT_PARTS)[number] | SourceWorkPart;
+export type SourceTablePart = (typeof SOURCE_OUTPUT_PARTS)[number] | (typeof SOURCE_STORED_PARTS)[number] | SourceWorkPart;
 
 export function sourceTableName(index: number, part: SourceTablePart): string {
   if (!Number.isInteger(index) || index < 0) throw new Error(`invalid source index ${index}`);

@@ -1,5 +1,6 @@
 /**
- * Validation of a consent source's rows (`src_<n>_rows`) into `src_<n>_consent` and `src_<n>_rejects`.
+ * Validation of a consent source's rows (`src_<n>_rows`) into `src_<n>_facts` (every row with its checked
+ * values), `src_<n>_losers`, the view `src_<n>_consent` (usable facts that are not losers) and `src_<n>_rejects`.
  *
  * Checks, each reported as its own reject row: consent id blank → `missing primary key`; key blank after
  * normalisation → `missing key`; option not a declared purpose (case-insensitive, trimmed) → `undeclared
@@ -18,6 +19,7 @@ import { normaliseEmailSql, normalisePhoneSql, scientificNotationSql, trimSql } 
 import { consentDateSql, dateOnlySql, isoPartsSql } from './dates.js';
 import { rejectSelectSql } from './reject-rows.js';
 import { bindPhoneNumbering, ParamBag } from './sql-params.js';
+import { quoteLiteral } from '../sql/identifiers.js';
 import { createWorkTableSql, sourceTable } from './tables.js';
 import { timestampParam } from '../unify/timestamp-param.js';
 
@@ -37,12 +39,15 @@ export async function validateConsent(
   const blankToNull = (expression: string) => `nullif(${trimSql(expression)}, '')`;
   const rows = sourceTable(index, 'rows');
   const checked = sourceTable(index, 'checked');
-  const ranked = sourceTable(index, 'ranked');
+  const facts = sourceTable(index, 'facts');
+  const losers = sourceTable(index, 'losers');
   const keyKind: 'email' | 'phone' = source.keys.email !== undefined ? 'email' : 'phone';
   const keyColumn = (source.keys.email ?? source.keys.phone)!;
 
-  // 1. Every check as a column; `usable` when all pass. Each trimmed value is computed once (inner
-  //    select); no ORDER BY on the wide working tables (row_no is a column; rejects are sorted at the end).
+  // 1. Every check as a column of `facts`, a table of the run file with one narrow row per file row:
+  //    the checked values and `usable`, not the raw text (rejects read that back from `rows`, for the
+  //    few rows they list). The source's consent records are a view over it (step 3): the rows are
+  //    written once, and at tens of millions of rows no wide working copy spills to disk.
   const checkParams = new ParamBag();
   let purposeSql: string;
   let purposeJoin = '';
@@ -65,17 +70,16 @@ export async function validateConsent(
   await execute(
     connection,
     checkParams.statement(
-      // Intermediate columns (the ISO parts struct, the lower-cased words) are not kept: the table is as
-      // wide as the file plus the checks, and at tens of millions of rows it spills to disk.
-      `${createWorkTableSql(index, 'checked')} AS
-       SELECT * EXCLUDE (date_iso, value_word${source.option !== undefined ? ', option_key' : ''}), consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
-                 AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
+      `CREATE OR REPLACE TABLE ${facts} AS
+       SELECT row_no, consent_id, key_value, purpose, granted, consent_date, date_only,
+              consent_id IS NOT NULL AND key_value IS NOT NULL AND purpose IS NOT NULL AND granted IS NOT NULL
+                AND NOT (date_text IS NOT NULL AND consent_date IS NULL) AS usable
        FROM (
          SELECT c.*, ${parsedDate} AS consent_date, ${dateOnly} AS date_only
          FROM (
-           SELECT b.*, ${purposeSql} AS purpose, ${consentValueFromWordSql('b.value_word')} AS granted, ${dateIso} AS date_iso
+           SELECT b.row_no, b.consent_id, b.key_value, b.date_text, ${purposeSql} AS purpose, ${consentValueFromWordSql('b.value_word')} AS granted, ${dateIso} AS date_iso
            FROM (
-             SELECT r.*, ${blankToNull(column(source.primaryKey))} AS consent_id, ${keyValue} AS key_value,
+             SELECT r.row_no, ${blankToNull(column(source.primaryKey))} AS consent_id, ${keyValue} AS key_value,
                     lower(${trimSql(column(source.value))}) AS value_word, ${dateText} AS date_text${optionKey}
              FROM ${rows} AS r
            ) AS b ${purposeJoin}
@@ -86,31 +90,42 @@ export async function validateConsent(
 
   // 2. One fact per consent id: the row that would win effective consent. Only ids that occur more than
   //    once are ranked (a window over every row costs a full sort); the rest are their own winners.
-  //    `ranked` holds just those rows: (row_no, position, kept_row_no). A future-dated grant (which unify
-  //    will not apply) never wins over another row of its id: a real withdrawal under the same id stays.
+  //    `losers` holds the rows that lose to another row of their id: (row_no, kept_row_no). A future-dated
+  //    grant (which unify will not apply) never wins over another row of its id: a real withdrawal stays.
   await execute(connection, {
-    sql: `${createWorkTableSql(index, 'ranked')} AS
-          WITH repeated AS (SELECT consent_id FROM ${checked} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
-          SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
-          FROM (SELECT c.row_no, c.consent_id, c.consent_date, c.date_only, c.granted FROM ${checked} c SEMI JOIN repeated USING (consent_id) WHERE c.usable)
-          WINDOW w AS (PARTITION BY consent_id
-                       ORDER BY ${futureGrantSql('consent_date', 'granted', 'CAST($future_after AS TIMESTAMP)')} ASC,
-                                ${decisionTimeSql('consent_date', 'granted', 'date_only')} DESC NULLS LAST, granted ASC, row_no DESC)`,
+    sql: `CREATE OR REPLACE TABLE ${losers} AS
+          WITH repeated AS (SELECT consent_id FROM ${facts} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
+          SELECT row_no, kept_row_no FROM (
+            SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
+            FROM (SELECT f.row_no, f.consent_id, f.consent_date, f.date_only, f.granted FROM ${facts} f SEMI JOIN repeated USING (consent_id) WHERE f.usable)
+            WINDOW w AS (PARTITION BY consent_id
+                         ORDER BY ${futureGrantSql('consent_date', 'granted', 'CAST($future_after AS TIMESTAMP)')} ASC,
+                                  ${decisionTimeSql('consent_date', 'granted', 'date_only')} DESC NULLS LAST, granted ASC, row_no DESC)
+          ) WHERE position > 1`,
     params: { future_after: timestampParam(futureGrantLimit(runStartedAt)) },
   });
-  const losers = `(SELECT row_no FROM ${ranked} WHERE position > 1)`;
-  const factParams = new ParamBag();
-  await execute(
-    connection,
-    factParams.statement(
-      `CREATE OR REPLACE TABLE ${sourceTable(index, 'consent')} AS
-       SELECT ${factParams.text(source.name)} AS source, CAST(${factParams.bind(index)} AS INTEGER) AS source_rank,
-              consent_id, row_no, ${factParams.text(keyKind)} AS key_kind, key_value, purpose, granted, consent_date, date_only
-       FROM ${checked} WHERE usable AND row_no NOT IN ${losers}`,
-    ),
-  );
 
-  // 3. Rejects: the reader's, then one row per problem.
+  // 3. The source's consent records: the usable rows that no other row of their id beats. Names are
+  //    literals (a view holds no parameters); the source name is the config's, quoted.
+  await execute(connection, {
+    sql: `CREATE OR REPLACE VIEW ${sourceTable(index, 'consent')} AS
+          SELECT CAST(${quoteLiteral(source.name)} AS VARCHAR) AS source, CAST(${index} AS INTEGER) AS source_rank,
+                 f.consent_id, f.row_no, CAST(${quoteLiteral(keyKind)} AS VARCHAR) AS key_kind, f.key_value, f.purpose, f.granted, f.consent_date, f.date_only
+          FROM ${facts} f ANTI JOIN ${losers} l ON l.row_no = f.row_no
+          WHERE f.usable`,
+  });
+
+  // The rows rejects are about, with their raw text back from the file's rows.
+  await execute(connection, {
+    sql: `${createWorkTableSql(index, 'checked')} AS
+          SELECT r.*, p.consent_id, p.key_value, p.purpose, p.granted, p.consent_date, p.kept_row_no
+          FROM ${rows} r
+          JOIN (SELECT f.row_no, f.consent_id, f.key_value, f.purpose, f.granted, f.consent_date, l.kept_row_no
+                FROM ${facts} f LEFT JOIN ${losers} l ON l.row_no = f.row_no
+                WHERE NOT f.usable OR l.row_no IS NOT NULL) p ON p.row_no = r.row_no`,
+  });
+
+  // 4. Rejects: the reader's, then one row per problem.
   const params = new ParamBag();
   const sourceName = params.text(source.name);
   const reject = (reason: string, columnName: string, detail: string, where: string, from = checked) =>
@@ -136,8 +151,7 @@ export async function validateConsent(
       'duplicate primary key',
       source.primaryKey,
       `'same consent id as row ' || kept_row_no || ', which is kept'`,
-      'position > 1',
-      `(SELECT c.*, d.position, d.kept_row_no FROM ${ranked} d JOIN ${checked} c ON c.row_no = d.row_no)`,
+      'kept_row_no IS NOT NULL',
     ),
   ];
   if (source.option !== undefined) {
@@ -156,7 +170,7 @@ export async function validateConsent(
         'invalid date',
         source.date,
         source.dateFormat === undefined ? `'not an ISO-8601 date or timestamp'` : `'neither an ISO-8601 date nor in the configured dateFormat'`,
-        'date_text IS NOT NULL AND consent_date IS NULL',
+        `${blankToNull(column(source.date))} IS NOT NULL AND consent_date IS NULL`,
       ),
     );
   }
