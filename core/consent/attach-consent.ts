@@ -79,6 +79,8 @@ export interface AttachOptions {
    * index in `purposes` (the declared purposes in config order, as effective-consent.ts numbers them).
    */
   readonly materialise?: { readonly purposes: readonly string[] };
+  /** `SELECT count(*) FROM consent_records` when the caller already has it (a view over every fact: a full scan). */
+  readonly consentFacts?: number;
 }
 
 export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules, options: AttachOptions): Promise<AttachStats> {
@@ -165,7 +167,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
           ORDER BY source, row_no, consent_id`,
     params: placeholder.params,
   });
-  const consentFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' });
+  const consentFacts = options.consentFacts ?? (await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' }));
   const orphanFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_orphans' });
   return { consentFacts, attachedFacts: consentFacts - orphanFacts, orphanFacts };
 }

@@ -92,6 +92,7 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
     const slices = effectiveConsentSlices(facts, options.factsPerSlice);
     const attached = await attachConsent(connection, rules, {
       runStartedAt: options.runStartedAt,
+      consentFacts: facts,
       ...(slices > 1 ? { materialise: { purposes: Object.keys(config.purposes) } } : {}),
     });
     const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt, slices);
