@@ -147,7 +147,8 @@ export function createActivities(deps: ActivityDeps) {
     publishRun: withFailures(async (raw: PublishInput): Promise<PublishResult> => {
       const input = publishInputSchema.parse(raw);
       const published = await publishRun({ config, layout, runDatabases, clock: deps.clock }, input.runId, input.previousRunId, input.summary);
-      log(`run ${input.runId}: published (${published.exportFiles.length} export files, pruned ${published.prunedRuns.length} runs)`);
+      const retired = published.retiredExports.length > 0 ? `, retired ${published.retiredExports.length} exports no longer in the config` : '';
+      log(`run ${input.runId}: published (${published.exportFiles.length} export files, pruned ${published.prunedRuns.length} runs${retired})`);
       return published;
     }),
 

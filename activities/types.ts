@@ -55,4 +55,6 @@ export interface PublishResult {
   readonly publishedAt: string;
   readonly exportFiles: readonly string[];
   readonly prunedRuns: readonly string[];
+  /** Exports the previous run published that this run no longer does: their latest files were removed. */
+  readonly retiredExports?: readonly string[];
 }

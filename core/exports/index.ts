@@ -6,3 +6,4 @@ export * from './export-fields.js';
 export * from './spreadsheet-safe.js';
 export * from './audit-log.js';
 export * from './http-push.js';
+export * from './retire-exports.js';

@@ -3,12 +3,13 @@
  * current.json atomically, then replace each export folder's latest files; prune old runs.
  * Idempotent: publishing a run that is already current only redoes the file steps.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { faultPoint } from '../fault-points.js';
 import { queryRows } from '../db/connection.js';
-import { appendAudit, combineExports, publishExport } from '../exports/index.js';
+import { z } from 'zod';
+import { appendAudit, combineExports, publishedExportFoldersSchema, publishExport, retireExports, staleExports, type PublishedExportFolder } from '../exports/index.js';
 import { writeRunReport } from '../report/index.js';
 import { combineSegments } from '../segments/index.js';
 import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../warehouse/index.js';
@@ -25,6 +26,19 @@ export interface PublishedRun {
   readonly publishedAt: string;
   readonly exportFiles: string[];
   readonly prunedRuns: string[];
+  /** Exports the previous run published and this one no longer does: their latest files were removed (retire-exports.ts). */
+  readonly retiredExports: string[];
+}
+
+const summaryExportFoldersSchema = z.object({ exportFolders: publishedExportFoldersSchema.optional() });
+
+/** The exports a published run's summary lists (none for a summary written before they were recorded). */
+function exportFoldersOf(layout: WarehouseLayout, runId: string): PublishedExportFolder[] {
+  try {
+    return summaryExportFoldersSchema.parse(JSON.parse(readFileSync(layout.runSummary(runId), 'utf8'))).exportFolders ?? [];
+  } catch {
+    return [];
+  }
 }
 
 export async function publishRun(context: PublishContext, runId: string, previousRunId: string | null, summary: Record<string, unknown>): Promise<PublishedRun> {
@@ -39,17 +53,23 @@ export async function publishRun(context: PublishContext, runId: string, previou
     await runDatabases.close(runId);
   }
   const publishedAt = context.clock().toISOString();
-  writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt }, null, 2)}\n`);
+  const exportFolders: PublishedExportFolder[] = config.exports.map((exportConfig) => ({ export: exportConfig.name, folder: exportConfig.path }));
+  writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt, exportFolders }, null, 2)}\n`);
   // The audit is appended before the run becomes current: a delivery is never visible without its audit rows.
   await appendAudit(layout, config, runId, new Date(publishedAt));
   if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
   await faultPoint('publish.after-current');
   const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
+  const retired = previousRunId === null ? [] : retireExports(staleExports(exportFoldersOf(layout, previousRunId), exportFolders), previousRunId);
+  for (const entry of retired) {
+    console.warn(`run ${runId}: export "${entry.export}" no longer publishes to ${entry.folder}; its latest files there (from run ${previousRunId}) were removed`);
+  }
+  const retiredExports = retired.map((entry) => entry.export);
   const { deletedRuns } = pruneRuns(layout, { keep: config.retention.runs, currentRunId: runId, activeRunIds: runDatabases.openRunIds() });
   await faultPoint('publish.after');
   // The HTML run report (reports/<runId>.html, latest.html): a failure is logged, never fails the publish.
   await writeRunReport(layout, runId).catch((error: unknown) => console.warn(`run report for ${runId} not written: ${error instanceof Error ? error.message : String(error)}`));
-  return { runId, publishedAt, exportFiles, prunedRuns: deletedRuns };
+  return { runId, publishedAt, exportFiles, prunedRuns: deletedRuns, retiredExports };
 }
 
 /** Throws a run away: closes and deletes its database and its per-run export folders. Never the current run. */
