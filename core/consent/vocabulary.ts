@@ -33,12 +33,16 @@ export function consentValueSql(expression: string): string {
 
 /**
  * SQL: the consent reading of an already trimmed, lower-cased value (`word`, computed once by the caller).
- * The common spellings hit the plain IN lists; only the rest pays for the space/underscore folding.
+ * The common spellings hit the plain word lists; only the rest pays for the space/underscore folding.
+ * `list_contains` rather than `IN (…)`: DuckDB rewrites an IN list of this length into a hash join over
+ * every row, the folding included, which cost 2× the whole reading on 4M rows.
  */
 export function consentValueFromWordSql(word: string): string {
   const folded = `regexp_replace(${word}, '[\\s_]+', '-', 'g')`;
+  const granted = `[${literalList(GRANTED_WORDS)}]`;
+  const denied = `[${literalList(DENIED_WORDS)}]`;
   return (
-    `(CASE WHEN ${word} IN (${literalList(GRANTED_WORDS)}) THEN TRUE WHEN ${word} IN (${literalList(DENIED_WORDS)}) THEN FALSE ` +
-    `WHEN ${folded} IN (${literalList(GRANTED_WORDS)}) THEN TRUE WHEN ${folded} IN (${literalList(DENIED_WORDS)}) THEN FALSE ELSE NULL END)`
+    `(CASE WHEN list_contains(${granted}, ${word}) THEN TRUE WHEN list_contains(${denied}, ${word}) THEN FALSE ` +
+    `WHEN list_contains(${granted}, ${folded}) THEN TRUE WHEN list_contains(${denied}, ${folded}) THEN FALSE ELSE NULL END)`
   );
 }
