@@ -12,9 +12,17 @@ import { quoteIdentifier } from './identifiers.js';
 const WHITESPACE_CLASS = '[\\s\\x{000B}\\p{Z}\\x{FEFF}\\x{200B}\\x{200C}\\x{200D}\\x{2060}]';
 const EDGE_WHITESPACE = `'^${WHITESPACE_CLASS}+|${WHITESPACE_CLASS}+$'`;
 
-/** SQL trimming every kind of edge whitespace from an expression. */
+/**
+ * SQL trimming every kind of edge whitespace from a VARCHAR expression. A value whose first and last
+ * characters are printable ASCII (0x21–0x7E: no kind of whitespace) is returned as it is without the
+ * regular expression, whose unanchored `…+$` alternative scans every position: most values take that path.
+ */
 export function trimSql(expression: string): string {
-  return `regexp_replace(${expression}, ${EDGE_WHITESPACE}, '', 'g')`;
+  const plain = (character: string) => `${character} > ' ' AND ${character} < chr(127)`;
+  return (
+    `(CASE WHEN ${plain(`(${expression})[1]`)} AND ${plain(`(${expression})[-1]`)} THEN ${expression} ` +
+    `ELSE regexp_replace(${expression}, ${EDGE_WHITESPACE}, '', 'g') END)`
+  );
 }
 
 /**
