@@ -48,8 +48,12 @@ export function consentDateSql(text: string, parts: string, params: ParamBag, da
     `(CAST(substr(${offset}, 1, 2) AS INTEGER) * 60 + CAST(coalesce(nullif(substr(${offset}, 3, 2), ''), '0') AS INTEGER)) END)`;
   const day =
     `${parts}.y || '-' || lpad(coalesce(nullif(${parts}.m, ''), ${parts}.bm), 2, '0') || '-' || lpad(coalesce(nullif(${parts}.d, ''), ${parts}.bd), 2, '0')`;
+  // An offset beyond ±23:59 is no offset at all (`+25:00`): the date is invalid, never shifted by it.
+  const offsetInRange =
+    `(upper(${parts}.o) IN ('', 'Z', 'UTC', 'GMT') OR ` +
+    `(CAST(substr(${offset}, 1, 2) AS INTEGER) <= 23 AND CAST(coalesce(nullif(substr(${offset}, 3, 2), ''), '0') AS INTEGER) <= 59))`;
   const iso =
-    `(CASE WHEN ${parts}.y <> '' THEN ` +
+    `(CASE WHEN ${parts}.y <> '' AND ${offsetInRange} THEN ` +
     `try_cast(${day} || ' ' || coalesce(nullif(${parts}.tm, ''), '00:00:00') AS TIMESTAMP) - to_minutes(${offsetMinutes}) END)`;
   const plain = `CAST(try_cast(${text} AS DATE) AS TIMESTAMP)`;
   if (dateFormat === undefined) return `(CASE WHEN ${text} IS NULL THEN NULL WHEN ${parts} IS NULL THEN ${plain} ELSE ${iso} END)`;

@@ -156,7 +156,7 @@ describe('dates', () => {
   });
 
   test('unparseable dates are rejected', async () => {
-    const bad = ['2024-02-30', '2024-13-01', '2024031', '2024-031', '202403011', 'March 1st', '2024-03-01T25:00', '01/03/2024', '2024-03-01T10:00:00 CET', '1712000000', '2024-03-01T10'];
+    const bad = ['2024-02-30', '2024-13-01', '2024031', '2024-031', '202403011', 'March 1st', '2024-03-01T25:00', '01/03/2024', '2024-03-01T10:00:00 CET', '1712000000', '2024-03-01T10', '2024-05-01T10:00:00+25:00', '2024-05-01T10:00-0960', '2024-05-01T10:00:00+2400'];
     const result = await importConsent(bad.map((date, i) => `c${i + 1},a@example.org,Newsletter,yes,${date}`));
     expect((await rejectTuples(db)).filter(([source]) => source === 'consent')).toEqual(bad.map((_, i) => ['consent', i + 1, 'consent_date', 'invalid date']));
     expect(result).toMatchObject({ rowsAccepted: 0, rowsRejected: bad.length });
