@@ -357,6 +357,16 @@ function checkCrossReferences(config: ConsentConfig, ctx: RefineCtx): void {
         message: `purpose "${exportConfig.purpose}" is not declared under purposes (write \`none\` explicitly for internal exports)`,
       });
     }
+    // A field twice would be two columns of one name (Parquet renames the second, a CSV header repeats it).
+    const firstIndexOfField = new Map<string, number>();
+    exportConfig.fields.forEach((field, fieldIndex) => {
+      const lower = field.trim().toLowerCase();
+      const fieldKey = lower.startsWith('consent:') ? `consent:${lower.slice('consent:'.length).trim()}` : lower;
+      const first = firstIndexOfField.get(fieldKey);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['exports', index, 'fields', fieldIndex], message: `"${field}" is listed twice (also fields[${first}]): each field is one column` });
+      } else firstIndexOfField.set(fieldKey, fieldIndex);
+    });
     exportConfig.fields.forEach((field, fieldIndex) => {
       if (!knownFields.has(field.toLowerCase()) && !field.toLowerCase().startsWith('consent:')) {
         ctx.addIssue({

@@ -123,6 +123,12 @@ describe('config loading', () => {
     expect(message).toContain('exports[0].fields[1]: unknown field "shoe_size"');
   });
 
+  it('rejects a field listed twice in an export (case-insensitively), naming both positions', () => {
+    const raw = base();
+    raw.exports[0]!.fields = ['customer_id', 'email', 'Email'];
+    expect(errorOf(raw).message).toContain('exports[0].fields[2]: "Email" is listed twice (also fields[1]): each field is one column');
+  });
+
   it('matches purposes case-insensitively for sources and exports', () => {
     const raw = base();
     raw.exports[0]!.purpose = '  newsletter ';
