@@ -13,6 +13,7 @@ import { SourceError } from '../errors.js';
 import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
 import { blankLinesBefore } from './blank-lines.js';
+import { firstLineAfterBom } from './jsonl-bom.js';
 import { matchColumn } from './resolve-columns.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
@@ -312,6 +313,14 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     ),
   );
   const read = sourceTable(index, 'read');
+  // A byte order mark made the first line unreadable: that line, without the mark, is the first record.
+  const firstLine = await firstLineAfterBom(source.path);
+  if (firstLine !== undefined) {
+    await execute(connection, {
+      sql: `UPDATE ${read} SET json = try_cast($line AS JSON) WHERE rowid = 0 AND json IS NULL AND json_valid($line)`,
+      params: { line: firstLine },
+    });
+  }
   const [counts] = await queryRows<{ records: string; objects: string; invalid: string }>(connection, {
     sql: `SELECT count(*) AS records, count(*) FILTER (WHERE json_type(json) = 'OBJECT') AS objects, count(*) FILTER (WHERE json IS NULL) AS invalid FROM ${read}`,
   });

@@ -173,6 +173,24 @@ describe('JSON lines', () => {
     expect(await rejectTuples(db)).toEqual([['people', 2, null, 'malformed row']]);
   });
 
+  test('a byte order mark before the first line (Windows editors) does not cost the first record', async () => {
+    const lines = ['{"id": "u1", "email": "ann@example.org"}', '{"id": "u2", "email": "bob@example.org"}', ''];
+    for (const [name, newline] of [['lf.jsonl', '\n'], ['crlf.jsonl', '\r\n']] as const) {
+      const file = ws.write(name, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines.join(newline))]));
+      const source = { name: 'people', type: 'profiles', format: 'jsonl', path: file, primaryKey: 'id', keys: { email: 'email' } };
+      await importAll(db, ws.config([source]));
+      expect(await profileRecords(db, 'record_id, row_no, email')).toEqual([
+        { record_id: 'u1', row_no: '1', email: 'ann@example.org' },
+        { record_id: 'u2', row_no: '2', email: 'bob@example.org' },
+      ]);
+      expect(await rejectTuples(db)).toEqual([]);
+    }
+    // A first line that is not JSON without the mark either stays a malformed row.
+    const broken = ws.write('broken.jsonl', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id": "u1", \n{"id": "u2", "email": "bob@example.org"}\n')]));
+    await importAll(db, ws.config([{ name: 'people', type: 'profiles', format: 'jsonl', path: broken, primaryKey: 'id', keys: { email: 'email' } }]));
+    expect(await rejectTuples(db)).toEqual([['people', 1, null, 'malformed row']]);
+  });
+
   test('a file without records, and a missing key, fail the import', async () => {
     const blank = ws.write('blank.jsonl', '\n\n');
     const source = { name: 'people', type: 'profiles', format: 'jsonl', path: blank, primaryKey: 'id', keys: { email: 'email' } };
