@@ -14,6 +14,7 @@ import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identif
 import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
 import { blankLinesBefore } from './blank-lines.js';
 import { firstLineAfterBom } from './jsonl-bom.js';
+import { findMixedLineEndings, type LineEnding } from './line-endings.js';
 import { matchColumn } from './resolve-columns.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
@@ -164,6 +165,33 @@ async function errorsWithRecordLines(connection: DuckDBConnection, file: string,
            FROM ${table} e LEFT JOIN temp.main.${quoteIdentifier(blanks)} b ON b.start = CAST(e.line_byte_position AS BIGINT))`;
 }
 
+const LINE_ENDING_NAMES: Record<LineEnding, string> = { CRLF: 'CRLF (Windows)', LF: 'LF (Unix)', CR: 'CR (old Mac)' };
+
+/**
+ * Runs the CSV read; when the reader gives up on the file as a whole, a file whose line endings are
+ * mixed fails with that reason and the row where they change (line-endings.ts), not a guess about bytes.
+ */
+async function refuseMixedLineEndings(source: SourceConfig, dialect: CsvDialect, header: boolean, read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/state machine reached an invalid state/i.test(message)) throw error;
+    const mixed = await findMixedLineEndings(source.path, dialect);
+    if (mixed === undefined) throw error;
+    const dataRecords = mixed.recordsBefore - (header ? 1 : 0);
+    const where = mixed.blank ? `a blank line after ${dataRecords < 1 ? 'the header' : `row ${dataRecords}`}` : dataRecords < 0 ? 'the header' : `row ${dataRecords + 1}`;
+    throw new SourceError(
+      source.name,
+      source.path,
+      `line endings are mixed: the first line ends with ${LINE_ENDING_NAMES[mixed.first]}, but ${where} ends with ${LINE_ENDING_NAMES[mixed.then]}; ` +
+        'the reader needs one kind throughout (convert the file, e.g. with dos2unix or unix2dos)',
+      undefined,
+      mixed.blank || dataRecords < 0 ? undefined : dataRecords + 1,
+    );
+  }
+}
+
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
   const header = source.csv?.header ?? true;
   const { dialect, first } = await chooseDialect(source, header, wanted);
@@ -189,7 +217,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   // Every file column is read (so each row is checked in full), named by position: c0, c1, ...
   const columnTypes = available.map((_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`).join(', ');
   const params = new ParamBag();
-  await execute(
+  await refuseMixedLineEndings(source, dialect, header, () => execute(
     connection,
     params.statement(
       `${createWorkTableSql(index, 'read')} AS SELECT * FROM read_csv(${params.bind(source.path)}, ` +
@@ -198,7 +226,7 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
         `columns = {${columnTypes}}, store_rejects = true, ` +
         `rejects_table = ${quoteLiteral(errors)}, rejects_scan = ${quoteLiteral(scans)})`,
     ),
-  );
+  ));
 
   // One reject per unreadable record (the reader may report several errors for one line), its `line`
   // lowered by the blank lines before it (blank-lines.ts), so it counts records as the kept rows do.

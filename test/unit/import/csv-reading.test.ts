@@ -174,6 +174,20 @@ describe('dialects and encodings', () => {
     expect(await profileRecords(db, 'email')).toEqual([{ email: 'upper@example.org' }]);
   });
 
+  test('mixed line endings fail the source naming the row where they change and why; a quoted line break does not count', async () => {
+    const cases: [string, string][] = [
+      [`${HEADER}\r\n1,a@example.org,,,\r\n\n2,b@example.org,,,\r\n`, ': line endings are mixed: the first line ends with CRLF (Windows), but a blank line after row 1 ends with LF (Unix)'],
+      [`${HEADER}\n1,a@example.org,,"multi\r\nline",\n2,b@example.org,,,\r\n\r\n3,c@example.org,,,\n`, 'row 2: line endings are mixed: the first line ends with LF (Unix), but row 2 ends with CRLF (Windows)'],
+      [`${HEADER}\n1,a@example.org,,,\r\n\r\n2,b@example.org,,,\n`, 'row 1: line endings are mixed: the first line ends with LF (Unix), but row 1 ends with CRLF (Windows)'],
+      [`${HEADER}\n1,a@example.org,,,\n\r\n2,b@example.org,,,\n`, ': line endings are mixed: the first line ends with LF (Unix), but a blank line after row 1 ends with CRLF (Windows)'],
+    ];
+    for (const [content, expected] of cases) {
+      const file = ws.write('crm.csv', content);
+      const error = await importError(ws.config([crmSource(file)]));
+      expect(error.message).toBe(`source "crm" (${file}) ${expected}; the reader needs one kind throughout (convert the file, e.g. with dos2unix or unix2dos)`.replace(') :', '):'));
+    }
+  });
+
   test('a UTF-8 BOM is skipped (header and first value)', async () => {
     const file = ws.write('crm.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${HEADER}\r\n1,a@example.org,,Zoë,DE\r\n`)]));
     await importAll(db, ws.config([crmSource(file)]));

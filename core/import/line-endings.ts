@@ -1,0 +1,70 @@
+/**
+ * Mixed line endings in a CSV file (CRLF lines and LF lines, as files pasted together from Windows and
+ * Unix tools are): DuckDB's reader expects one kind throughout and stops with an error that names no row.
+ * Only after such an error, the file is scanned (quote-aware: a line break inside a quoted value is part
+ * of the value) for the first line that ends differently from the first line, so the source's error can
+ * say where and why.
+ */
+import { createReadStream } from 'node:fs';
+import type { CsvDialect } from './csv-header.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export type LineEnding = 'CRLF' | 'LF' | 'CR';
+
+export interface MixedLineEndings {
+  /** How the first line ends. */
+  readonly first: LineEnding;
+  /** How the differing line ends. */
+  readonly then: LineEnding;
+  /** Records (non-blank lines outside quoted values) ended before the differing line, the header included. */
+  readonly recordsBefore: number;
+  /** The differing line is blank. */
+  readonly blank: boolean;
+}
+
+/** The first line ending unlike the first line's, or undefined when every line ends alike. */
+export async function findMixedLineEndings(file: string, dialect: CsvDialect): Promise<MixedLineEndings | undefined> {
+  const quote = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
+  const escape = dialect.escape === '' || dialect.escape === dialect.quote ? -1 : dialect.escape.charCodeAt(0);
+  let first: LineEnding | undefined;
+  let records = 0;
+  let inQuote = false;
+  let skipNext = false;
+  let lineStart = true;
+  let pendingCr = false;
+  const ended = (ending: LineEnding): MixedLineEndings | undefined => {
+    const blank = lineStart;
+    if (first === undefined) first = ending;
+    else if (ending !== first) return { first, then: ending, recordsBefore: records, blank };
+    if (!blank) records += 1;
+    lineStart = true;
+    return undefined;
+  };
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (const byte of chunk) {
+      if (pendingCr) {
+        pendingCr = false;
+        const mixed = ended(byte === LF ? 'CRLF' : 'CR');
+        if (mixed !== undefined) return mixed;
+        if (byte === LF) continue;
+      }
+      if (skipNext) {
+        skipNext = false;
+      } else if (inQuote) {
+        if (byte === escape) skipNext = true;
+        else if (byte === quote) inQuote = false;
+      } else if (byte === CR) {
+        pendingCr = true;
+      } else if (byte === LF) {
+        const mixed = ended('LF');
+        if (mixed !== undefined) return mixed;
+      } else {
+        if (byte === quote) inQuote = true;
+        lineStart = false;
+      }
+    }
+  }
+  return pendingCr ? ended('CR') : undefined;
+}
