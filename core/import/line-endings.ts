@@ -3,7 +3,7 @@
  * Unix tools are): DuckDB's reader expects one kind throughout and stops with an error that names no row.
  * Only after such an error, the file is scanned (quote-aware: a line break inside a quoted value is part
  * of the value) for the first line that ends differently from the first line, so the source's error can
- * say where and why.
+ * say where and why. Only CRLF against LF counts; a NUL byte means binary data and ends the search.
  */
 import { createReadStream } from 'node:fs';
 import type { CsvDialect } from './csv-header.js';
@@ -11,7 +11,7 @@ import type { CsvDialect } from './csv-header.js';
 const LF = 0x0a;
 const CR = 0x0d;
 
-export type LineEnding = 'CRLF' | 'LF' | 'CR';
+export type LineEnding = 'CRLF' | 'LF';
 
 export interface MixedLineEndings {
   /** How the first line ends. */
@@ -44,11 +44,16 @@ export async function findMixedLineEndings(file: string, dialect: CsvDialect): P
   };
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     for (const byte of chunk) {
+      // A NUL byte: binary data, not text with mixed line endings.
+      if (byte === 0) return undefined;
       if (pendingCr) {
         pendingCr = false;
-        const mixed = ended(byte === LF ? 'CRLF' : 'CR');
-        if (mixed !== undefined) return mixed;
-        if (byte === LF) continue;
+        if (byte === LF) {
+          const mixed = ended('CRLF');
+          if (mixed !== undefined) return mixed;
+          continue;
+        }
+        lineStart = false; // a lone CR is not a line ending this check knows
       }
       if (skipNext) {
         skipNext = false;
@@ -66,5 +71,5 @@ export async function findMixedLineEndings(file: string, dialect: CsvDialect): P
       }
     }
   }
-  return pendingCr ? ended('CR') : undefined;
+  return undefined;
 }

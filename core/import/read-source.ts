@@ -165,7 +165,7 @@ async function errorsWithRecordLines(connection: DuckDBConnection, file: string,
            FROM ${table} e LEFT JOIN temp.main.${quoteIdentifier(blanks)} b ON b.start = CAST(e.line_byte_position AS BIGINT))`;
 }
 
-const LINE_ENDING_NAMES: Record<LineEnding, string> = { CRLF: 'CRLF (Windows)', LF: 'LF (Unix)', CR: 'CR (old Mac)' };
+const LINE_ENDING_NAMES: Record<LineEnding, string> = { CRLF: 'CRLF (Windows)', LF: 'LF (Unix)' };
 
 /**
  * Runs the CSV read; when the reader gives up on the file as a whole, a file whose line endings are
