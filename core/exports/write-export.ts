@@ -15,7 +15,7 @@ import { findPurpose } from '../config/schema.js';
 import { dropTableOrView, execute, queryNumber, queryRows, replaceWithView } from '../db/connection.js';
 import { ConfigError } from '../errors.js';
 import { faultPoint } from '../fault-points.js';
-import { writeMembershipChanges } from '../segments/previous-run.js';
+import { previousHasTable, writeMembershipChanges } from '../segments/previous-run.js';
 import { segmentMembersTable } from '../segments/segment-tables.js';
 import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
@@ -127,10 +127,21 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
     kind === 'full'
       ? exportMembersTable(exportIndex)
       : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
+  // A removed customer id that no longer exists (merged into another customer, or its records deleted)
+  // has no current fields. With customer_id among the fields, its row is the id alone (an erased
+  // person's email is not written again). Without it, an id-only row would be blank and identify nobody,
+  // so the row carries the fields the previous run delivered for that id, for downstream to suppress.
+  const identifiedById = fields.some((field) => field.sql === 'm.customer_id');
+  const customers =
+    kind === 'removed' && !identifiedById && (await previousHasTable(connection, 'customers'))
+      ? `(SELECT * FROM customers
+          UNION ALL BY NAME
+          SELECT p.* FROM prev.customers p WHERE p.customer_id IN (SELECT customer_id FROM ${ids}) AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.customer_id = p.customer_id))`
+      : 'customers';
   await dropTableOrView(connection, exportRowsTable(exportIndex, kind));
   await execute(connection, {
     sql: `CREATE TABLE ${exportRowsTable(exportIndex, kind)} AS
-      SELECT ${columns} FROM ${ids} m LEFT JOIN customers c ON c.customer_id = m.customer_id
+      SELECT ${columns} FROM ${ids} m LEFT JOIN ${customers} c ON c.customer_id = m.customer_id
       ORDER BY ${fields.map((_, index) => `"f${index}"`).join(', ')}, m.customer_id`,
     params,
   });

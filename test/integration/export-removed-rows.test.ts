@@ -1,0 +1,54 @@
+/**
+ * Removed delta rows must identify the person, so downstream tools can suppress them. A customer id that
+ * no longer exists in the new run (merged into another customer, or its records deleted) is identified by
+ * the id when the export writes customer_id; otherwise its row carries the fields the previous run had
+ * for it, not a blank row.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { refreshLocally } from '../../core/pipeline/index.js';
+import { makeWorkspace, writeWorkspaceConfig } from '../support/workspace.js';
+
+const CONSENT = 'consent_id,email,option,value,date\nk1,carol@example.org,Newsletter,no,2024-02-01\nk2,frank@example.org,Newsletter,yes,2024-01-01\nk3,dan@example.org,Newsletter,yes,2024-01-01\n';
+const RUN_1 = 'id,email,phone\nc1,carol@example.org,5550001111\nc2,frank@example.org,\nd1,dan@example.org,\n';
+// Frank's new record shares Carol's phone: Carol and Frank merge into Carol's (older) customer, whose
+// latest Newsletter record is Carol's denial. Dan's record is deleted.
+const RUN_2 = 'id,email,phone\nc1,carol@example.org,5550001111\nc2,frank@example.org,\nc3,frank@example.org,555-000-1111\n';
+
+function config(dir: string) {
+  return writeWorkspaceConfig(dir, {
+    warehouse: './wh',
+    purposes: { Newsletter: { regime: 'opt-in' } },
+    sources: [
+      { name: 'crm', type: 'profiles', format: 'csv', path: 'crm.csv', primaryKey: 'id', keys: { email: 'email', phone: 'phone' } },
+      { name: 'consent', type: 'consent', format: 'csv', path: 'consent.csv', primaryKey: 'consent_id', keys: { email: 'email' }, option: 'option', value: 'value', date: 'date' },
+    ],
+    segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
+    exports: [
+      { name: 'mail', segment: 'news', purpose: 'Newsletter', path: 'out/mail', fields: ['email'], format: 'csv' },
+      { name: 'mail-ids', segment: 'news', purpose: 'Newsletter', path: 'out/mail-ids', fields: ['customer_id', 'email', 'phone'], format: 'csv' },
+    ],
+  }).config;
+}
+
+describe('removed delta rows', () => {
+  it('identify a customer merged away or deleted: by the id when written, else by the previous run’s fields', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'consent.csv'), CONSENT);
+    writeFileSync(path.join(dir, 'crm.csv'), RUN_1);
+    const first = await refreshLocally(config(dir), { runId: 'run-1', runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    expect(first.exports.find((e) => e.export === 'mail')).toMatchObject({ rowsWritten: 2 });
+    const idsBefore = readFileSync(path.join(dir, 'out/mail-ids/mail-ids.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(idsBefore.map((line) => line.split(',').slice(1).join(','))).toEqual(['dan@example.org,', 'frank@example.org,']);
+
+    writeFileSync(path.join(dir, 'crm.csv'), RUN_2);
+    const second = await refreshLocally(config(dir), { runId: 'run-2', runStartedAt: new Date('2024-04-02T00:00:00Z') });
+    expect(second.unify.customers).toBe(1);
+    expect(readFileSync(path.join(dir, 'out/mail/runs/run-2/mail.removed.csv'), 'utf8')).toBe('email\ndan@example.org\nfrank@example.org\n');
+    expect(readFileSync(path.join(dir, 'out/mail/mail.csv'), 'utf8')).toBe('email\n');
+    // With the id among the fields, the old ids identify them: nothing else is written again (erasure).
+    const idsRemoved = readFileSync(path.join(dir, 'out/mail-ids/runs/run-2/mail-ids.removed.csv'), 'utf8');
+    expect(idsRemoved).toBe(`customer_id,email,phone\n${idsBefore.map((line) => `${line.split(',')[0]},,`).sort().join('\n')}\n`);
+  });
+});
