@@ -67,7 +67,7 @@ export async function importSource(
 
   // A failed import must not leave an earlier attempt's tables behind for combineImports.
   await dropTables(connection, sourceIndex, [...SOURCE_OUTPUT_PARTS, ...SOURCE_STORED_PARTS, ...SOURCE_WORK_PARTS]);
-  await checkSourceFile(source);
+  await checkSourceFile(source, sourceIndex);
   try {
     const { rowsRead, columns } = await readSource(connection, source, sourceIndex);
     options.onProgress?.(rowsRead);

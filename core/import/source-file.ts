@@ -7,8 +7,10 @@ import { access, stat } from 'node:fs/promises';
 import type { SourceConfig } from '../config/schema.js';
 import { SourceError } from '../errors.js';
 
-export async function checkSourceFile(source: SourceConfig): Promise<void> {
+/** `index`: the source's position in config.sources, so a missing file names the key to fix. */
+export async function checkSourceFile(source: SourceConfig, index?: number): Promise<void> {
   const fail = (reason: string) => new SourceError(source.name, source.path, reason);
+  const pathKey = index === undefined ? '' : ` (check sources[${index}].path; relative paths resolve against the config file's folder)`;
   let size: number;
   try {
     const info = await stat(source.path);
@@ -18,7 +20,7 @@ export async function checkSourceFile(source: SourceConfig): Promise<void> {
   } catch (error) {
     if (error instanceof SourceError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw fail('file not found');
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw fail(`file not found${pathKey}`);
     if (code === 'EACCES' || code === 'EPERM') throw fail('file is not readable (permission denied)');
     throw fail(`file cannot be read (${code ?? 'unknown error'})`);
   }

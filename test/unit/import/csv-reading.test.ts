@@ -32,7 +32,7 @@ describe('file-level failures', () => {
   test('a missing file names source and file', async () => {
     const file = path.join(ws.dir, 'nope.csv');
     const error = await importError(ws.config([crmSource(file)]));
-    expect(error.message).toBe(`source "crm" (${file}): file not found`);
+    expect(error.message).toBe(`source "crm" (${file}): file not found (check sources[0].path; relative paths resolve against the config file's folder)`);
     expect([error.source, error.file, error.column]).toEqual(['crm', file, undefined]);
   });
 
