@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from '../../core/db/connection.js';
 import { lastDeliveries, type DeliveryRecord } from '../../core/exports/index.js';
 import { normaliseEmailValue, normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
@@ -37,6 +38,29 @@ function deliveryBasis(d: DeliveryRecord): string {
 const PROFILE_USAGE = 'usage: consent profile <email|phone> [--config PATH]';
 
 /** `consent profile <email|phone>`: the unified profile, its source records and effective consent with lineage. */
+/**
+ * The customer's effective consent with lineage, and whether the deciding record's date had no time of
+ * day (`date_only`: it ties with a timed record of that day, so "dated 2024-05-02" must not read as
+ * midnight). A run published before consent records carried date_only has no such column: left out.
+ */
+async function effectiveConsentOf(connection: DuckDBConnection, customerId: string): Promise<Record<string, unknown>[]> {
+  const columns = 'e.purpose, e.granted, e.basis, e.source, e.consent_id, e.consent_date, e.record_count';
+  try {
+    return await queryRows<Record<string, unknown>>(connection, {
+      sql: `SELECT ${columns},
+                   (SELECT bool_or(r.date_only) FROM consent_records r
+                    WHERE r.source = e.source AND r.consent_id = e.consent_id AND r.purpose = e.purpose) AS date_only
+            FROM effective_consent e WHERE e.customer_id = $id ORDER BY e.purpose`,
+      params: { id: customerId },
+    });
+  } catch {
+    return queryRows<Record<string, unknown>>(connection, {
+      sql: `SELECT ${columns} FROM effective_consent e WHERE e.customer_id = $id ORDER BY e.purpose`,
+      params: { id: customerId },
+    });
+  }
+}
+
 export const runProfileCommand: CommandHandler = async ({ positionals, config: configPath, json }) => {
   // An unquoted phone arrives in pieces (`consent profile +44 20 7946 0958`): it is one look-up.
   const wanted = positionals.join(' ');
@@ -68,10 +92,7 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
           params: { id: customer_id },
         })
       ).map(({ rid: _rid, ...record }) => record);
-      const consent = await queryRows<Record<string, unknown>>(connection, {
-        sql: `SELECT purpose, granted, basis, source, consent_id, consent_date, record_count FROM effective_consent WHERE customer_id = $id ORDER BY purpose`,
-        params: { id: customer_id },
-      });
+      const consent = await effectiveConsentOf(connection, customer_id);
       profiles.push({ customer, records, consent });
     }
     return { runId: current.runId, profiles, placeholder: ids.some((id) => id.placeholder) };
@@ -102,7 +123,7 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     for (const record of records) console.log(`    ${String(record['source'])}:${String(record['record_id'])} (row ${String(record['row_no'])}) email=${String(record['email'] ?? '')} phone=${String(record['phone'] ?? '')}`);
     console.log('  effective consent (dates in UTC):');
     for (const c of consent) {
-      const decided = c['basis'] === 'default' ? 'default (no valid record)' : `${String(c['source'])} consent ${String(c['consent_id'])}${c['consent_date'] ? ` dated ${String(c['consent_date'])}` : ' (undated)'}${c['basis'] === 'expired' ? ' — grant expired' : ''}`;
+      const decided = c['basis'] === 'default' ? 'default (no valid record)' : `${String(c['source'])} consent ${String(c['consent_id'])}${c['consent_date'] ? ` dated ${c['date_only'] === true ? `${String(c['consent_date']).slice(0, 10)} (no time of day: ties with any time that day)` : String(c['consent_date'])}` : ' (undated)'}${c['basis'] === 'expired' ? ' — grant expired' : ''}`;
       console.log(`    ${String(c['purpose'])}: ${c['granted'] ? 'granted' : 'denied'} — decided by ${decided}; ${String(c['record_count'])} records considered`);
     }
     console.log('  last deliveries and removals:');

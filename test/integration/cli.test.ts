@@ -105,7 +105,7 @@ describe('consent CLI', () => {
   it('profile: the unified profile with effective consent and its lineage', () => {
     const { code, stdout } = consent(['profile', '  Frank@Contoso.com '], dir);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/Newsletter: granted — decided by consent consent 3 dated 2024-05-02/);
+    expect(stdout).toMatch(/Newsletter: granted — decided by consent consent 3 dated 2024-05-02 \(no time of day: ties with any time that day\);/);
     expect(stdout).toMatch(/Product updates: denied — decided by consent consent 4 dated 2024-05-02/);
     expect(stdout).toMatch(/Sale of data: granted — decided by default/);
     expect(stdout).toContain('crm:C-002');
