@@ -5,10 +5,10 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { LoadedConfig } from '../config/load.js';
 import { faultPoint } from '../fault-points.js';
 import { queryRows } from '../db/connection.js';
-import { z } from 'zod';
 import { appendAudit, combineExports, publishedExportFoldersSchema, publishExport, retireExports, staleExports, type PublishedExportFolder } from '../exports/index.js';
 import { writeRunReport } from '../report/index.js';
 import { combineSegments } from '../segments/index.js';
