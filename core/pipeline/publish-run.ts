@@ -32,10 +32,15 @@ export interface PublishedRun {
 
 const summaryExportFoldersSchema = z.object({ exportFolders: publishedExportFoldersSchema.optional() });
 
-/** The exports a published run's summary lists (none for a summary written before they were recorded). */
-function exportFoldersOf(layout: WarehouseLayout, runId: string): PublishedExportFolder[] {
+/**
+ * The exports a published run's summary lists (none for a summary written before they were recorded),
+ * with absolute folders. Summaries hold folders relative to the warehouse: a project copied or moved with
+ * its warehouse must never read the old location's folders as this warehouse's (and retire files there).
+ */
+function exportFoldersOf(layout: WarehouseLayout, warehouse: string, runId: string): PublishedExportFolder[] {
   try {
-    return summaryExportFoldersSchema.parse(JSON.parse(readFileSync(layout.runSummary(runId), 'utf8'))).exportFolders ?? [];
+    const folders = summaryExportFoldersSchema.parse(JSON.parse(readFileSync(layout.runSummary(runId), 'utf8'))).exportFolders ?? [];
+    return folders.map((entry) => ({ export: entry.export, folder: path.resolve(warehouse, entry.folder) }));
   } catch {
     return [];
   }
@@ -53,14 +58,15 @@ export async function publishRun(context: PublishContext, runId: string, previou
     await runDatabases.close(runId);
   }
   const publishedAt = context.clock().toISOString();
-  const exportFolders: PublishedExportFolder[] = config.exports.map((exportConfig) => ({ export: exportConfig.name, folder: exportConfig.path }));
-  writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt, exportFolders }, null, 2)}\n`);
+  const exportFolders: PublishedExportFolder[] = config.exports.map((exportConfig) => ({ export: exportConfig.name, folder: path.resolve(exportConfig.path) }));
+  const recordedFolders = exportFolders.map((entry) => ({ export: entry.export, folder: path.relative(config.warehouse, entry.folder) }));
+  writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt, exportFolders: recordedFolders }, null, 2)}\n`);
   // The audit is appended before the run becomes current: a delivery is never visible without its audit rows.
   await appendAudit(layout, config, runId, new Date(publishedAt));
   if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
   await faultPoint('publish.after-current');
   const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
-  const retired = previousRunId === null ? [] : retireExports(staleExports(exportFoldersOf(layout, previousRunId), exportFolders), previousRunId);
+  const retired = previousRunId === null ? [] : retireExports(staleExports(exportFoldersOf(layout, config.warehouse, previousRunId), exportFolders), previousRunId);
   for (const entry of retired) {
     console.warn(`run ${runId}: export "${entry.export}" no longer publishes to ${entry.folder}; its latest files there (from run ${previousRunId}) were removed`);
   }

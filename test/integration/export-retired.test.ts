@@ -3,7 +3,7 @@
  * the next publish. Left behind they would keep listing people who withdrew since, for any tool still
  * reading them. Files the previous run did not write (another manifest) are never touched.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refreshLocally } from '../../core/pipeline/index.js';
@@ -71,6 +71,21 @@ describe('an export that is no longer in the config', () => {
     expect(files('out/nl')).toEqual(['runs']);
     expect(files('out/nl-moved')).toEqual(['nl.csv', 'nl.manifest.json', 'runs']);
     expect(readFileSync(path.join(dir, 'out/nl-moved/nl.csv'), 'utf8')).toBe('email\nann@example.org\nbob@example.org\n');
+  });
+
+  it('never touches the files of the folder a project was copied from (folders are recorded relative to the warehouse)', async () => {
+    const original = makeWorkspace();
+    writeFileSync(path.join(original, 'profiles.csv'), PROFILES);
+    writeFileSync(path.join(original, 'consent.csv'), GRANTS);
+    await refresh(original, 'run-1', 1, [{ name: 'nl', path: 'out/nl' }]);
+    const copy = makeWorkspace();
+    cpSync(original, copy, { recursive: true });
+
+    const second = await refresh(copy, 'run-2', 2, [{ name: 'nl', path: 'out/nl' }]);
+    expect(second.published.retiredExports).toEqual([]);
+    expect(readdirSync(path.join(original, 'out/nl')).sort()).toEqual(['nl.csv', 'nl.manifest.json', 'runs']);
+    expect(JSON.parse(readFileSync(path.join(original, 'out/nl/nl.manifest.json'), 'utf8'))).toMatchObject({ runId: 'run-1' });
+    expect(JSON.parse(readFileSync(path.join(copy, 'out/nl/nl.manifest.json'), 'utf8'))).toMatchObject({ runId: 'run-2' });
   });
 
   it('leaves latest files alone when their manifest is not the previous run’s', async () => {
