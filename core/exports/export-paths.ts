@@ -22,8 +22,13 @@ export interface ExportPaths {
   readonly runManifest: string;
 }
 
+/** An export name that is safe as a file name inside its folder (no separators, no `..`). */
+export function isSafeExportName(exportName: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(exportName) && !exportName.includes('..');
+}
+
 export function exportPaths(folder: string, exportName: string, runId: string, format: ExportFormat): ExportPaths {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(exportName) || exportName.includes('..')) throw new ConfigError('exports', `unsafe export name "${exportName}"`);
+  if (!isSafeExportName(exportName)) throw new ConfigError('exports', `unsafe export name "${exportName}"`);
   const runFolder = path.join(folder, 'runs', assertRunId(runId));
   return {
     folder,

@@ -33,17 +33,18 @@ export function publishExport(config: LoadedConfig, exportIndex: number, runId: 
     files: manifest.files.map((file) => (file.kind === 'full' ? { ...file, path: latestName, runPath: file.path } : file)),
   };
   writeFileAtomic(paths.latestManifest, `${JSON.stringify(latest, null, 2)}\n`);
-  removeOtherFormats(paths.folder, exportConfig.name, exportConfig.format);
+  removeLatestData(paths.folder, exportConfig.name, exportConfig.format);
   return { export: exportConfig.name, files: [paths.latestData, paths.latestManifest], prunedRuns: pruneExportRuns(paths.folder, config.retention.runs, runId) };
 }
 
 /**
- * The export's latest file in a format it no longer has (the config changed format): removed once the
- * new manifest is in place, so the folder never offers an older audience beside the current one.
+ * Removes the export's latest data file in every format but `keep`: at publish, a format the export no
+ * longer has (the config changed format), once the new manifest is in place, so the folder never offers
+ * an older audience beside the current one; without `keep`, every format (retire-exports.ts).
  */
-function removeOtherFormats(folder: string, exportName: string, format: ExportFormat): void {
-  for (const other of EXPORT_FORMATS) {
-    if (other !== format) rmSync(path.join(folder, `${exportName}.${other}`), { force: true });
+export function removeLatestData(folder: string, exportName: string, keep?: ExportFormat): void {
+  for (const format of EXPORT_FORMATS) {
+    if (format !== keep) rmSync(path.join(folder, `${exportName}.${format}`), { force: true });
   }
 }
 

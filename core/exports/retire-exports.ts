@@ -10,9 +10,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { EXPORT_FORMATS } from './export-paths.js';
+import { isSafeExportName } from './export-paths.js';
+import { removeLatestData } from './publish-export.js';
 
-/** An export as a run summary records it: its name and absolute folder. */
+/** An export and its absolute folder (run summaries record the folder relative to the warehouse). */
 export interface PublishedExportFolder {
   readonly export: string;
   readonly folder: string;
@@ -36,7 +37,7 @@ export function staleExports(previous: readonly PublishedExportFolder[], current
 export function retireExports(stale: readonly PublishedExportFolder[], previousRunId: string): PublishedExportFolder[] {
   const retired: PublishedExportFolder[] = [];
   for (const entry of stale) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(entry.export) || entry.export.includes('..')) continue;
+    if (!isSafeExportName(entry.export)) continue;
     const manifest = path.join(entry.folder, `${entry.export}.manifest.json`);
     let runId: string;
     try {
@@ -45,7 +46,7 @@ export function retireExports(stale: readonly PublishedExportFolder[], previousR
       continue;
     }
     if (runId !== previousRunId) continue;
-    for (const format of EXPORT_FORMATS) rmSync(path.join(entry.folder, `${entry.export}.${format}`), { force: true });
+    removeLatestData(entry.folder, entry.export);
     rmSync(manifest, { force: true });
     retired.push(entry);
   }

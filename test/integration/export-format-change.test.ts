@@ -6,23 +6,14 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refreshLocally } from '../../core/pipeline/index.js';
-import { makeWorkspace, writeWorkspaceConfig } from '../support/workspace.js';
+import { makeWorkspace, newsletterWorkspaceConfig } from '../support/workspace.js';
 
 const PROFILES = 'id,email\n1,ann@example.org\n2,bob@example.org\n';
 const GRANTS = 'consent_id,email,option,value,date\nc1,ann@example.org,Newsletter,yes,2024-01-01\nc2,bob@example.org,Newsletter,yes,2024-01-01\n';
 const ANN_WITHDRAWS = `${GRANTS}c3,ann@example.org,Newsletter,no,2024-03-01\n`;
 
 function writeConfig(dir: string, format: 'csv' | 'jsonl' | 'parquet') {
-  return writeWorkspaceConfig(dir, {
-    warehouse: './wh',
-    purposes: { Newsletter: { regime: 'opt-in' } },
-    sources: [
-      { name: 'crm', type: 'profiles', format: 'csv', path: 'profiles.csv', primaryKey: 'id', keys: { email: 'email' } },
-      { name: 'consent', type: 'consent', format: 'csv', path: 'consent.csv', primaryKey: 'consent_id', keys: { email: 'email' }, option: 'option', value: 'value', date: 'date' },
-    ],
-    segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
-    exports: [{ name: 'nl', segment: 'news', purpose: 'Newsletter', path: 'out/nl', fields: ['email'], format }],
-  });
+  return newsletterWorkspaceConfig(dir, [{ name: 'nl', path: 'out/nl', format }]);
 }
 
 describe('an export changing format between refreshes', () => {

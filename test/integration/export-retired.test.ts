@@ -7,31 +7,13 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refreshLocally } from '../../core/pipeline/index.js';
-import { makeWorkspace, writeWorkspaceConfig } from '../support/workspace.js';
+import { makeWorkspace, newsletterWorkspaceConfig, type NewsletterExport } from '../support/workspace.js';
 
 const PROFILES = 'id,email\n1,ann@example.org\n2,bob@example.org\n';
 const GRANTS = 'consent_id,email,option,value,date\nc1,ann@example.org,Newsletter,yes,2024-01-01\nc2,bob@example.org,Newsletter,yes,2024-01-01\n';
 
-interface ExportEntry {
-  name: string;
-  path: string;
-}
-
-function writeConfig(dir: string, exports: ExportEntry[]) {
-  return writeWorkspaceConfig(dir, {
-    warehouse: './wh',
-    purposes: { Newsletter: { regime: 'opt-in' } },
-    sources: [
-      { name: 'crm', type: 'profiles', format: 'csv', path: 'profiles.csv', primaryKey: 'id', keys: { email: 'email' } },
-      { name: 'consent', type: 'consent', format: 'csv', path: 'consent.csv', primaryKey: 'consent_id', keys: { email: 'email' }, option: 'option', value: 'value', date: 'date' },
-    ],
-    segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
-    exports: exports.map((entry) => ({ ...entry, segment: 'news', purpose: 'Newsletter', fields: ['email'], format: 'csv' })),
-  });
-}
-
-async function refresh(dir: string, runId: string, day: number, exports: ExportEntry[]) {
-  const { config } = writeConfig(dir, exports);
+async function refresh(dir: string, runId: string, day: number, exports: NewsletterExport[]) {
+  const { config } = newsletterWorkspaceConfig(dir, exports);
   return refreshLocally(config, { runId, runStartedAt: new Date(Date.UTC(2024, 3, day)) });
 }
 

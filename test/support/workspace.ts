@@ -36,3 +36,27 @@ export function exampleWorkspace(temporalAddress: string, taskQueue: string, ove
     ...overrides,
   });
 }
+
+/** An export of the `news` segment guarded by Newsletter, writing the email (newsletterWorkspaceConfig). */
+export interface NewsletterExport {
+  readonly name: string;
+  readonly path: string;
+  readonly format?: 'csv' | 'jsonl' | 'parquet';
+}
+
+/**
+ * The smallest newsletter setup: `profiles.csv` (id, email) and `consent.csv` (consent_id, email, option,
+ * value, date) in the workspace, one opt-in purpose, one segment `news`, and the given exports of it.
+ */
+export function newsletterWorkspaceConfig(dir: string, exports: readonly NewsletterExport[]): Workspace {
+  return writeWorkspaceConfig(dir, {
+    warehouse: './wh',
+    purposes: { Newsletter: { regime: 'opt-in' } },
+    sources: [
+      { name: 'crm', type: 'profiles', format: 'csv', path: 'profiles.csv', primaryKey: 'id', keys: { email: 'email' } },
+      { name: 'consent', type: 'consent', format: 'csv', path: 'consent.csv', primaryKey: 'consent_id', keys: { email: 'email' }, option: 'option', value: 'value', date: 'date' },
+    ],
+    segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
+    exports: exports.map((entry) => ({ name: entry.name, segment: 'news', purpose: 'Newsletter', path: entry.path, fields: ['email'], format: entry.format ?? 'csv' })),
+  });
+}
