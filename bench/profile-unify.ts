@@ -199,8 +199,8 @@ async function unifyOnce(config: LoadedConfig, cacheFile: string, options: Optio
   try {
     await raw.run(`PRAGMA threads=${options.threads}`);
     for (const setting of options.settings) {
-      const match = /^([a-z_]+)=([A-Za-z0-9_.]+)$/.exec(setting);
-      if (!match) throw new Error(`--set ${setting}: expected name=value (letters, digits, _ and .)`);
+      const match = /^([a-z_]+)=([A-Za-z0-9_.,]+)$/.exec(setting);
+      if (!match) throw new Error(`--set ${setting}: expected name=value (letters, digits, _ . and ,)`);
       await raw.run(`SET ${match[1]} = '${match[2]}'`);
     }
     if (hasPrevious) await raw.run(`ATTACH '${prevFile.replaceAll("'", "''")}' AS prev (READ_ONLY)`);

@@ -1,14 +1,16 @@
 /**
  * Before publishing: `export_members` for the whole run (the next run diffs against it; a view over the
- * per-export tables, so the rows are not written twice) and the `export_stats` table.
+ * per-export tables, so the rows are not written twice), the `export_stats` table, and the dormant exports'
+ * last delivered membership (dormant-exports.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
 import { execute, replaceWithView } from '../db/connection.js';
 import { quoteLiteral } from '../sql/identifiers.js';
+import { carryDormantExports } from './dormant-exports.js';
 import { exportChangesTable, exportMembersTable } from './export-tables.js';
 
-export async function combineExports(connection: DuckDBConnection, config: LoadedConfig): Promise<void> {
+export async function combineExports(connection: DuckDBConnection, config: LoadedConfig, previousRunId: string | null): Promise<void> {
   const params: Record<string, string> = {};
   const members: string[] = [];
   const stats: string[] = [];
@@ -25,4 +27,5 @@ export async function combineExports(connection: DuckDBConnection, config: Loade
     sql: `CREATE OR REPLACE TABLE export_stats AS ${stats.length ? stats.join(' UNION ALL ') : 'SELECT NULL::VARCHAR AS export, 0::BIGINT AS rows_written, 0::BIGINT AS added, 0::BIGINT AS removed WHERE FALSE'}`,
     params,
   });
+  await carryDormantExports(connection, previousRunId);
 }

@@ -7,3 +7,6 @@ export const exportMembersTable = (exportIndex: number) => `exp_${checkIndex(exp
 export const exportChangesTable = (exportIndex: number) => `exp_${checkIndex(exportIndex)}_changes`;
 /** The rows written to an export's file of one kind: a table, or for added rows equal to the full ones a view over them (write-export.ts). */
 export const exportRowsTable = (exportIndex: number, kind: 'full' | 'added' | 'removed') => `exp_${checkIndex(exportIndex)}_rows_${kind}`;
+/** Run-wide tables of exports the config no longer has, carried from run to run (dormant-exports.ts). */
+export const DORMANT_EXPORT_MEMBERS = 'dormant_export_members';
+export const DORMANT_EXPORT_CUSTOMERS = 'dormant_export_customers';

@@ -7,3 +7,4 @@ export * from './spreadsheet-safe.js';
 export * from './audit-log.js';
 export * from './http-push.js';
 export * from './retire-exports.js';
+export * from './dormant-exports.js';

@@ -21,7 +21,7 @@ import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
 import { exportPaths, prepareExportFolders, type ExportFileKind, type ExportFormat } from './export-paths.js';
 import { resolveExportFields } from './export-fields.js';
-import { exportChangesTable, exportMembersTable, exportRowsTable } from './export-tables.js';
+import { DORMANT_EXPORT_CUSTOMERS, exportChangesTable, exportMembersTable, exportRowsTable } from './export-tables.js';
 import { sha256File } from './file-checksum.js';
 import { neutraliseFormulaSql } from './spreadsheet-safe.js';
 
@@ -131,12 +131,22 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
   // has no current fields. With customer_id among the fields, its row is the id alone (an erased
   // person's email is not written again). Without it, an id-only row would be blank and identify nobody,
   // so the row carries the fields the previous run delivered for that id, for downstream to suppress.
+  // A dormant export put back (dormant-exports.ts) may remove an id that was gone before the previous run:
+  // its fields as last known are in the previous run's dormant customers.
   const identifiedById = fields.some((field) => field.sql === 'm.customer_id');
   const customers =
     kind === 'removed' && !identifiedById && (await previousHasTable(connection, 'customers'))
       ? `(SELECT * FROM customers
           UNION ALL BY NAME
-          SELECT p.* FROM prev.customers p WHERE p.customer_id IN (SELECT customer_id FROM ${ids}) AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.customer_id = p.customer_id))`
+          SELECT p.* FROM prev.customers p WHERE p.customer_id IN (SELECT customer_id FROM ${ids}) AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.customer_id = p.customer_id)${
+            (await previousHasTable(connection, DORMANT_EXPORT_CUSTOMERS))
+              ? `
+          UNION ALL BY NAME
+          SELECT d.* FROM prev.${DORMANT_EXPORT_CUSTOMERS} d WHERE d.customer_id IN (SELECT customer_id FROM ${ids})
+            AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.customer_id = d.customer_id)
+            AND NOT EXISTS (SELECT 1 FROM prev.customers y WHERE y.customer_id = d.customer_id)`
+              : ''
+          })`
       : 'customers';
   await dropTableOrView(connection, exportRowsTable(exportIndex, kind));
   await execute(connection, {

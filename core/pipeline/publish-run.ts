@@ -52,7 +52,7 @@ export async function publishRun(context: PublishContext, runId: string, previou
   if (!alreadyCurrent) {
     await runDatabases.run(runId, previousRunId).withConnection(async (connection) => {
       await combineSegments(connection, config);
-      await combineExports(connection, config);
+      await combineExports(connection, config, previousRunId);
       await queryRows(connection, { sql: 'CHECKPOINT' });
     });
     await runDatabases.close(runId);

@@ -1,6 +1,7 @@
 /** Questions about the previous published run, ATTACHed read-only as `prev`. */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { dropTableOrView, execute, queryNumber, replaceWithView } from '../db/connection.js';
+import { DORMANT_EXPORT_MEMBERS } from '../exports/export-tables.js';
 
 /** True when `prev` is attached and has the table (or a view of that name: the combined membership is one). */
 export async function previousHasTable(connection: DuckDBConnection, table: string): Promise<boolean> {
@@ -12,16 +13,19 @@ export async function previousHasTable(connection: DuckDBConnection, table: stri
   return count > 0;
 }
 
-/** The previous run's combined membership a change table is computed against, and the column naming the set. */
-const PREVIOUS_MEMBERSHIP = {
-  segment_members: 'segment',
-  export_members: 'export',
-} as const;
+/**
+ * The previous run's combined membership a change table is computed against, the column naming the set,
+ * and for exports the membership last delivered by exports the previous run did not have (dormant-exports.ts).
+ */
+const PREVIOUS_MEMBERSHIP: Record<'segment_members' | 'export_members', { readonly column: string; readonly dormant?: string }> = {
+  segment_members: { column: 'segment' },
+  export_members: { column: 'export', dormant: DORMANT_EXPORT_MEMBERS },
+};
 
 /**
  * Writes `changes(customer_id, change)`: who was added to and removed from `members` (a table of
  * customer_id) since the previous published run, whose membership is the rows of `prev.<previous>` named
- * `name`. Without a previous run everyone is added: a view over the members instead of a second copy.
+ * `name` (for an export the previous run did not have: its last delivered membership, if any). Without a previous run everyone is added: a view over the members instead of a second copy.
  * `members` and `changes` are table names the core builds; `name` is bound.
  */
 export async function writeMembershipChanges(
@@ -34,7 +38,10 @@ export async function writeMembershipChanges(
     await replaceWithView(connection, changes, `SELECT customer_id, 'added' AS change FROM ${members}`);
     return;
   }
-  const before = `(SELECT customer_id FROM prev.${previous.table} WHERE ${PREVIOUS_MEMBERSHIP[previous.table]} = $name)`;
+  const { column, dormant } = PREVIOUS_MEMBERSHIP[previous.table];
+  const dormantBefore =
+    dormant !== undefined && (await previousHasTable(connection, dormant)) ? ` UNION ALL SELECT customer_id FROM prev.${dormant} WHERE ${column} = $name` : '';
+  const before = `(SELECT customer_id FROM prev.${previous.table} WHERE ${column} = $name${dormantBefore})`;
   await dropTableOrView(connection, changes);
   await execute(connection, {
     sql: `CREATE TABLE ${changes} AS
