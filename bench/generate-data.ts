@@ -83,7 +83,7 @@ function macros(counts: DatasetCounts): string[] {
     `CREATE MACRO email_of(p) AS CASE WHEN in_chain(p) THEN 'chain' || chain_id(p) || '.' || ((chain_pos(p) + 1) // 2) || '@links.example'
                                        ELSE 'user' || p || '@' || domain(p) END`,
     `CREATE MACRO alt_email_of(p) AS 'u' || p || '.alt@' || pick(['example.net', 'mail.test', 'inbox.example'], p, 'alt')`,
-    `CREATE MACRO phone_digits(p) AS CASE WHEN in_chain(p) THEN CAST(3000000000 + chain_id(p) * 100 + chain_pos(p) // 2 AS VARCHAR)
+    `CREATE MACRO phone_digits(p) AS CASE WHEN in_chain(p) THEN CAST(3123400000 + chain_id(p) * 100 + chain_pos(p) // 2 AS VARCHAR)
                                           ELSE CAST(2000000000 + (p * 48271) % 1000000007 AS VARCHAR) END`,
     `CREATE MACRO fmt_phone(d, style) AS CASE style
         WHEN 0 THEN '(' || d[1:3] || ') ' || d[4:6] || '-' || d[7:10]
@@ -260,7 +260,7 @@ export async function generateDataset(dir: string, options: GenerateOptions): Pr
     consent: { csv: path.join(dataDir, 'consent.csv'), parquet: path.join(dataDir, 'consent.parquet') },
   };
   const marker = path.join(dataDir, 'generated.json');
-  const markerText = JSON.stringify({ scale: options.scale, counts, version: 1 });
+  const markerText = JSON.stringify({ scale: options.scale, counts, version: 2 });
   if (options.reuse && existsSync(marker) && readFileSync(marker, 'utf8') === markerText) {
     return { dir, scale: options.scale, counts, ...writeConfigs(dir), files, ms: Math.round(performance.now() - started) };
   }

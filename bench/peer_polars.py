@@ -59,9 +59,11 @@ def main():
     max_cluster = 50
     placeholder_emails = ["test@test.com", "test@example.com", "noemail@noemail.com", "none@none.com", "na@na.com",
                           "no@email.com", "unknown@unknown.com", "email@email.com"]
-    email_pattern = ("^(no|none|noemail|no-email|no_email|nomail|donotreply|do-not-reply|noreply|no-reply|unknown|null|nil|na|n/a"
-                     "|nobody|dummy|fake|invalid)@|^[^@]*$")
-    phone_pattern = r"^0+$|^(?:0{2,}|1{2,}|2{2,}|3{2,}|4{2,}|5{2,}|6{2,}|7{2,}|8{2,}|9{2,})$|^1234567890?$|^0123456789$|^\d{1,5}$"
+    email_pattern = ("^(no|none|noemail|no-email|no_email|no\\.email|nomail|no-mail|no\\.mail|donotreply|do-not-reply|noreply|no-reply|unknown"
+                     "|null|nil|na|n/a|nobody|dummy|fake|invalid|declined|refused|notprovided|not-provided|not_provided|not\\.provided"
+                     "|noaddress|noname|keine|kein|keinemail|keine-email|keine\\.email|unbekannt)@|^[^@]*$|^[^\\p{L}\\p{N}]*@|@[^\\p{L}\\p{N}]*$")
+    phone_pattern = (r"^0+$|^(?:0{2,}|1{2,}|2{2,}|3{2,}|4{2,}|5{2,}|6{2,}|7{2,}|8{2,}|9{2,})$|^1234567890?$|^0123456789$|^\d{1,5}$"
+                     r"|^\d{0,3}0{6,}\d{0,4}$|^\d{1,3}(?:1{9,}|2{9,}|3{9,}|4{9,}|5{9,}|6{9,}|7{9,}|8{9,}|9{9,})$")
 
     def read(name):
         path = os.path.join(dataset, "data", f"{name}.{fmt}")
@@ -142,8 +144,12 @@ def main():
     lap("import")
 
     # ---- unify -----------------------------------------------------------------------------------
+    # The product's built-in "local part repeats the domain" check (x@x.com): split_part(e, '@', 1) = split_part(split_part(e, '@', 2), '.', 1).
+    parts = pl.col("email").str.split("@")
+    local_repeats_domain = (parts.list.get(0, null_on_oob=True) != "") & (
+        parts.list.get(0, null_on_oob=True) == parts.list.get(1, null_on_oob=True).str.split(".").list.first())
     records = records.with_columns(
-        (pl.col("email").is_in(placeholder_emails) | pl.col("email").str.contains(email_pattern)).fill_null(False).alias("email_ph"),
+        (pl.col("email").is_in(placeholder_emails) | pl.col("email").str.contains(email_pattern) | local_repeats_domain).fill_null(False).alias("email_ph"),
         pl.col("phone").str.contains(phone_pattern).fill_null(False).alias("phone_ph"),
     )
     keys = pl.concat([

@@ -141,14 +141,33 @@ const DEFAULT_PLACEHOLDER_EMAILS = [
 ];
 /**
  * Defaults catch the usual "no email" fillers without touching plausible real addresses: local parts that
- * say "none/unknown/noreply" and values without an @. (example.com and friends are NOT blocked: they are
- * common in test and demo data whose records must still merge.)
+ * say "none/unknown/noreply/declined" (also in German), values without an @, and an @ with no letter or
+ * digit on one side (`@`, `-@-`). The local part repeating the domain (`x@x.com`, `test@test.de`) is a
+ * built-in check of its own (placeholders.ts: RE2 has no back-references). (example.com and friends are NOT
+ * blocked: they are common in test and demo data whose records must still merge.)
  */
 const DEFAULT_PLACEHOLDER_EMAIL_PATTERNS = [
-  '^(no|none|noemail|no-email|no_email|nomail|donotreply|do-not-reply|noreply|no-reply|unknown|null|nil|na|n/a|nobody|dummy|fake|invalid)@',
+  '^(no|none|noemail|no-email|no_email|no\\.email|nomail|no-mail|no\\.mail|donotreply|do-not-reply|noreply|no-reply|unknown|null|nil|na|n/a|nobody|dummy|fake|invalid|' +
+    'declined|refused|notprovided|not-provided|not_provided|not\\.provided|noaddress|noname|keine|kein|keinemail|keine-email|keine\\.email|unbekannt)@',
   '^[^@]*$',
+  '^[^\\p{L}\\p{N}]*@',
+  '@[^\\p{L}\\p{N}]*$',
 ];
-const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = ['^0+$', '^(\\d)\\1+$', '^1234567890?$', '^0123456789$', '^\\d{1,5}$'];
+/**
+ * Phones: all zeros, one repeated digit, counting sequences, five digits or fewer; and the same fillers
+ * written with a country code or an extension (`+1 (000) 000-0000`, `+49 0000 000000`, `0000-000000 x1`:
+ * up to 3 leading digits, six or more zeros, up to 4 trailing digits; `+49 1111 111111`: up to 3 leading
+ * digits, then one non-zero digit nine or more times).
+ */
+const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = [
+  '^0+$',
+  '^(\\d)\\1+$',
+  '^1234567890?$',
+  '^0123456789$',
+  '^\\d{1,5}$',
+  '^\\d{0,3}0{6,}\\d{0,4}$',
+  '^\\d{1,3}(?:1{9,}|2{9,}|3{9,}|4{9,}|5{9,}|6{9,}|7{9,}|8{9,}|9{9,})$',
+];
 
 export const matchingSchema = z
   .strictObject({

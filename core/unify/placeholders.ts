@@ -9,7 +9,8 @@
  *   in the normalised key. All patterns of a kind are combined into one alternation bound as a single
  *   parameter, which DuckDB compiles once per query.
  * - RE2 has no back-references, so the default phone pattern `^(\d)\1+$` ("one digit repeated") is
- *   rewritten to an equivalent RE2 alternation. A user pattern RE2 cannot compile is a ConfigError naming
+ *   rewritten to an equivalent RE2 alternation, and the default "local part repeats the domain" email check
+ *   (`x@x.com`, `test@test.de`, `123@123.com`) is a comparison of its own. A user pattern RE2 cannot compile is a ConfigError naming
  *   its key path.
  *
  * The SQL is a predicate fragment with bound parameters only; no configured value is ever spliced into SQL.
@@ -28,6 +29,8 @@ export interface PlaceholderRules {
   /** Combined alternation of every email pattern, or undefined when there are none. */
   readonly emailPattern: string | undefined;
   readonly phonePattern: string | undefined;
+  /** Built-in (off with replaceDefaults): an email whose local part repeats the domain's first label (`x@x.com`). */
+  readonly emailRepeatsDomain: boolean;
 }
 
 /** A SQL fragment and the parameters it binds. */
@@ -100,6 +103,7 @@ export async function loadPlaceholderRules(connection: DuckDBConnection, config:
     phones: exactValues(config, 'phone'),
     emailPattern: combine(emailSources),
     phonePattern: combine(phoneSources),
+    emailRepeatsDomain: !config.matching.replaceDefaults,
   };
 }
 
@@ -119,6 +123,9 @@ export function placeholderSql(rules: PlaceholderRules, kind: KeyKind, expressio
   if (pattern !== undefined) {
     tests.push(`regexp_matches(${expression}, $ph_${kind}_pattern)`);
     params[`ph_${kind}_pattern`] = pattern;
+  }
+  if (kind === 'email' && rules.emailRepeatsDomain) {
+    tests.push(`(split_part(${expression}, '@', 1) <> '' AND split_part(${expression}, '@', 1) = split_part(split_part(${expression}, '@', 2), '.', 1))`);
   }
   if (tests.length === 0) return { sql: 'FALSE', params };
   return { sql: `coalesce(${expression} IS NOT NULL AND (${tests.join(' OR ')}), FALSE)`, params };

@@ -48,6 +48,32 @@ describe('placeholder keys', () => {
     });
   });
 
+  it('default phones: the same fillers written with a country code or an extension', async () => {
+    const rules = await loadPlaceholderRules(connection, testConfig(base));
+    // Normalised digits of +1 (000) 000-0000, +49 0000 000000, +33 0 00 00 00 00, +49 (0) 000 000,
+    // 0000-000000 ext. 1, +49 1111 111111, +44 7777 777777; then real numbers that must still match.
+    const fillers = ['10000000000', '490000000000', '330000000000', '49000000', '00000000001', '491111111111', '447777777777'];
+    const real = ['12122222222', '18005550100', '493020000000', '4930100000', '447700900000', '4915112345678', '12120000001'];
+    expect(await flagged(rules, 'phone', [...fillers, ...real])).toEqual({
+      ...Object.fromEntries(fillers.map((value) => [value, true])),
+      ...Object.fromEntries(real.map((value) => [value, false])),
+    });
+  });
+
+  it('default emails: fillers with no letter or digit beside the @, declined/German "none" words, a local part repeating the domain', async () => {
+    const rules = await loadPlaceholderRules(connection, testConfig(base));
+    const fillers = ['@', '-@-', '.@example.org', 'ann@-', 'no.email@company.com', 'keine@email.de', 'declined@shop.com', 'refused@shop.com',
+      'x@x.com', 'a@a.com', '123@123.com', 'test@test.de', 'é@é.fr'];
+    const real = ['x@y.com', 'ann@ann-smith.com', 'ann.test@test.de', 'declined.smith@shop.com', 'kein.name@shop.de', 'anna@annaberg.de'];
+    const result = await flagged(rules, 'email', [...fillers, ...real]);
+    expect(result).toEqual({
+      ...Object.fromEntries(fillers.map((value) => [value, true])),
+      ...Object.fromEntries(real.map((value) => [value, false])),
+    });
+    const replaced = await loadPlaceholderRules(connection, testConfig({ ...base, matching: { replaceDefaults: true } }));
+    expect(await flagged(replaced, 'email', ['x@x.com', '@'])).toEqual({ 'x@x.com': false, '@': false });
+  });
+
   it('configured values are normalised like keys; replaceDefaults drops the built-in lists', async () => {
     const rules = await loadPlaceholderRules(connection, testConfig({
       ...base,

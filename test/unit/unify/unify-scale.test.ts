@@ -74,7 +74,7 @@ describe('unify at scale', () => {
         sql: `CREATE TABLE profile_records AS
               SELECT k AS rid, CASE WHEN k % 2 = 0 THEN 'crm' ELSE 'shop' END AS source, CAST(k % 2 AS INTEGER) AS source_rank,
                      md5(CAST(k AS VARCHAR)) AS record_id, CAST(k + 1 AS BIGINT) AS row_no,
-                     'link' || (k // 2) || '@mail.com' AS email, CAST(7000000000 + (k + 1) // 2 AS VARCHAR) AS phone,
+                     'link' || (k // 2) || '@mail.com' AS email, CAST(7123450000 + (k + 1) // 2 AS VARCHAR) AS phone,
                      TRUE AS email_match, TRUE AS phone_match, NULL::VARCHAR AS city
               FROM range(2001) t(k)`,
       });
