@@ -133,10 +133,10 @@ def main():
             pl.col("cid").is_not_null() & pl.col("key_value").is_not_null() & pl.col("purpose").is_not_null()
             & pl.col("granted").is_not_null() & (pl.col("date_text").is_null() | pl.col("consent_date").is_not_null())
         )
-        # One fact per consent id: the row that would win (latest date, undated oldest, deny on tie, later row).
+        # One fact per consent id, key and purpose: the row that would win (latest date, undated oldest, deny on tie, later row).
         .with_columns(decision_time().alias("decision_time"))
         .sort(["decision_time", "granted", "row_no"], descending=[True, False, True], nulls_last=True)
-        .unique("cid", keep="first")
+        .unique(["cid", "key_value", "purpose"], keep="first")
         .select("cid", "row_no", "key_value", "purpose", "granted", "consent_date", "decision_time")
     )
     records, consent = pl.collect_all([pl.concat([crm, shop], how="diagonal"), consent])

@@ -6,7 +6,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 
 /**
  * Tables (or views) one import leaves behind for combineImports. A consent source's `consent` is a view
- * over its `facts` (every row, checked) without its `losers` (rows another row of their consent id beats).
+ * over its `facts` (every row, checked) without its `losers` (rows another row of their consent id, key and purpose beats).
  */
 export const SOURCE_OUTPUT_PARTS = ['profiles', 'consent', 'rejects', 'stats'] as const;
 /** Tables behind a consent source's `consent` view, kept with it. */

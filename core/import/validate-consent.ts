@@ -5,9 +5,11 @@
  * Checks, each reported as its own reject row: consent id blank → `missing primary key`; key blank after
  * normalisation → `missing key`; option not a declared purpose (case-insensitive, trimmed) → `undeclared
  * purpose`; value outside the vocabulary → `invalid consent value`; date neither ISO-8601 nor in
- * `dateFormat` → `invalid date` (blank date = undated). Among usable rows sharing a consent id (snapshot
- * semantics: one id = one current fact) the one that would win effective consent is kept — latest date,
- * undated oldest, denied on ties, then the later row — and the others are `duplicate primary key`.
+ * `dateFormat` → `invalid date` (blank date = undated). Among usable rows sharing a consent id, key and
+ * purpose (snapshot semantics: one id = one current fact about that person and purpose) the one that would
+ * win effective consent is kept — latest date, undated oldest, denied on ties, then the later row — and the
+ * others are `duplicate primary key`. Rows that reuse an id for another purpose or another person are
+ * separate facts: dropping one would silently lose a withdrawal the id's other row says nothing about.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
@@ -88,17 +90,18 @@ export async function validateConsent(
     ),
   );
 
-  // 2. One fact per consent id: the row that would win effective consent. Only ids that occur more than
-  //    once are ranked (a window over every row costs a full sort); the rest are their own winners.
+  // 2. One fact per consent id, key and purpose: the row that would win effective consent. Only those that
+  //    occur more than once are ranked (a window over every row costs a full sort); the rest are their own winners.
   //    `losers` holds the rows that lose to another row of their id: (row_no, kept_row_no). A future-dated
   //    grant (which unify will not apply) never wins over another row of its id: a real withdrawal stays.
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE ${losers} AS
-          WITH repeated AS (SELECT consent_id FROM ${facts} WHERE usable GROUP BY consent_id HAVING count(*) > 1)
+          WITH repeated AS (SELECT consent_id, key_value, purpose FROM ${facts} WHERE usable GROUP BY ALL HAVING count(*) > 1)
           SELECT row_no, kept_row_no FROM (
             SELECT row_no, row_number() OVER w AS position, first_value(row_no) OVER w AS kept_row_no
-            FROM (SELECT f.row_no, f.consent_id, f.consent_date, f.date_only, f.granted FROM ${facts} f SEMI JOIN repeated USING (consent_id) WHERE f.usable)
-            WINDOW w AS (PARTITION BY consent_id
+            FROM (SELECT f.row_no, f.consent_id, f.key_value, f.purpose, f.consent_date, f.date_only, f.granted
+                  FROM ${facts} f SEMI JOIN repeated USING (consent_id, key_value, purpose) WHERE f.usable)
+            WINDOW w AS (PARTITION BY consent_id, key_value, purpose
                          ORDER BY ${futureGrantSql('consent_date', 'granted', 'CAST($future_after AS TIMESTAMP)')} ASC,
                                   ${decisionTimeSql('consent_date', 'granted', 'date_only')} DESC NULLS LAST, granted ASC, row_no DESC)
           ) WHERE position > 1`,

@@ -202,7 +202,7 @@ describe('dates', () => {
   });
 });
 
-describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
+describe('duplicate consent ids (snapshot: one id = one current fact about a person and purpose)', () => {
   test('the kept row is the one that would win: latest date, undated oldest, denied on ties, then the later row', async () => {
     const result = await importConsent([
       'd1,a@example.org,Newsletter,yes,2024-01-01', // 1
@@ -251,5 +251,29 @@ describe('duplicate consent ids (snapshot: one id = one current fact)', () => {
       { row_no: '20', column_name: 'consent_id', reason: 'duplicate primary key', detail: 'same consent id as row 19, which is kept', value: 'd9' },
     ]);
     expect(result).toMatchObject({ rowsRead: 20, rowsAccepted: 9, rowsRejected: 11, consentFacts: 9 });
+  });
+
+  test('an id reused for another purpose or another person is a separate fact: neither row hides the other’s withdrawal', async () => {
+    const result = await importConsent([
+      't2,alex@example.org,Product updates,yes,2024-01-01', // 1
+      't1,alex@example.org,Product updates,no,2025-01-01', // 2 kept: alex's withdrawal from Product updates
+      't1,alex@example.org,Newsletter,yes,2025-06-01', // 3 kept: the same id about another purpose
+      'u2,bea@example.org,Newsletter,yes,2024-01-01', // 4
+      'u1,bea@example.org,Newsletter,no,2025-01-01', // 5 kept: bea's withdrawal
+      'u1,carl@example.org,Newsletter,yes,2025-06-01', // 6 kept: the same id about another person
+      'u1,CARL@example.org ,Newsletter,no,2025-05-01', // 7 the same id, person and purpose as row 6: loses to it
+    ]);
+    expect((await consentRecords(db)).map((row) => [row['consent_id'], row['row_no'], row['key_value'], row['purpose'], row['granted']])).toEqual([
+      ['t2', '1', 'alex@example.org', 'Product updates', true],
+      ['t1', '2', 'alex@example.org', 'Product updates', false],
+      ['t1', '3', 'alex@example.org', 'Newsletter', true],
+      ['u2', '4', 'bea@example.org', 'Newsletter', true],
+      ['u1', '5', 'bea@example.org', 'Newsletter', false],
+      ['u1', '6', 'carl@example.org', 'Newsletter', true],
+    ]);
+    expect(await db.rows("SELECT row_no, reason, detail FROM rejects WHERE source = 'consent' ORDER BY row_no")).toEqual([
+      { row_no: '7', reason: 'duplicate primary key', detail: 'same consent id as row 6, which is kept' },
+    ]);
+    expect(result).toMatchObject({ rowsRead: 7, rowsAccepted: 6, rowsRejected: 1, consentFacts: 6 });
   });
 });
