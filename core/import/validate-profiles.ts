@@ -3,10 +3,13 @@
  * (consent carried by the profile rows) and `src_<n>_rejects`, all in SQL.
  *
  * - primary key trimmed; blank → `missing primary key`; repeated → the first row in file order is kept,
- *   later ones are `duplicate primary key`.
+ *   later ones are `duplicate primary key`. Their consent values still count (below).
  * - email / phone normalised (blank → NULL); a row without keys is still a profile.
  * - attributes trimmed, '' → NULL.
- * - consent columns: a non-blank value becomes a fact keyed by the record id; blank means "no record";
+ * - consent columns: a non-blank value becomes a fact keyed by the record id; blank means "no record".
+ *   Every row of a record id carries its facts, the duplicates' too: they are versions of one record's
+ *   consent, and effective consent picks among them as among any records (latest wins, denied on a tie).
+ *   Keeping only the first row's would drop a later withdrawal written below it;
  *   an unreadable value is `invalid consent value` and an unreadable date `invalid date` (the fact is not
  *   used, the profile row stays accepted). Every problem of every row is reported.
  */
@@ -90,7 +93,7 @@ export async function validateProfiles(
     ),
   );
 
-  // 3. Consent facts carried by accepted profile rows.
+  // 3. Consent facts carried by the profile rows of every record id (duplicate rows included).
   const purposes = Object.entries(source.consent?.purposes ?? {});
   const consentParams = new ParamBag();
   if (purposes.length === 0) {
@@ -104,7 +107,7 @@ export async function validateProfiles(
       return (
         `SELECT ${sourceName} AS source, ${rank} AS source_rank, record_id AS consent_id, row_no, 'record' AS key_kind, ` +
         `record_id AS key_value, ${consentParams.text(declared)} AS purpose, ${granted} AS granted, consent_date, date_only ` +
-        `FROM ${checked} WHERE ${accepted} AND ${dateUsable} AND ${granted} IS NOT NULL`
+        `FROM ${checked} WHERE record_id IS NOT NULL AND ${dateUsable} AND ${granted} IS NOT NULL`
       );
     });
     await execute(
@@ -131,7 +134,10 @@ export async function validateProfiles(
         source: sourceName,
         column: pkColumn,
         reason: 'duplicate primary key',
-        detail: `'same primary key as row ' || first_row_no || ', which is kept'`,
+        detail:
+          purposes.length === 0
+            ? `'same primary key as row ' || first_row_no || ', which is kept'`
+            : `'same primary key as row ' || first_row_no || ', which is kept (the consent values of this row still count)'`,
         value: column(source.primaryKey),
         from: checked,
         where: 'record_id IS NOT NULL AND row_no <> first_row_no',

@@ -61,12 +61,15 @@ describe('Parquet', () => {
       { source: 'shop', record_id: '101', row_no: '1', email: 'ann@example.org', phone: '4420', signup: '2020-05-01' },
       { source: 'shop', record_id: '102', row_no: '3', email: null, phone: '5551', signup: null },
     ]);
-    expect((await consentRecords(db)).map((row) => [row['consent_id'], row['row_no'], row['purpose'], row['granted']])).toEqual([['101', '1', 'Newsletter', true]]);
+    expect((await consentRecords(db)).map((row) => [row['consent_id'], row['row_no'], row['purpose'], row['granted']])).toEqual([
+      ['101', '1', 'Newsletter', true],
+      ['101', '4', 'Newsletter', true], // a duplicate profile row's consent still counts
+    ]);
     expect(await rejectTuples(db)).toEqual([
       ['shop', 2, 'customer id', 'missing primary key'],
       ['shop', 4, 'customer id', 'duplicate primary key'],
     ]);
-    expect(result).toMatchObject({ rowsRead: 4, rowsAccepted: 2, rowsRejected: 2, consentFacts: 1 });
+    expect(result).toMatchObject({ rowsRead: 4, rowsAccepted: 2, rowsRejected: 2, consentFacts: 2 });
   });
 
   test('a consent source with TIMESTAMP and TIMESTAMPTZ columns', async () => {

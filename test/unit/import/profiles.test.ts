@@ -149,7 +149,7 @@ describe('consent carried by profile rows', () => {
         'p3,c@example.org,maybe,no,2024-04-02T08:00:00-01:00', // bad value for one purpose only
         'p4,d@example.org,yes,yes,yesterday', // bad date: no facts from this row
         ',e@example.org,yes,yes,2024-04-03', // rejected profile: no facts
-        'p1,f@example.org,no,no,2024-05-01', // duplicate profile: no facts
+        'p1,f@example.org,no,no,2024-05-01', // duplicate profile: its consent still counts (a later withdrawal of p1)
         'p5,,OPTED_IN,,', // undated fact
       ].join('\n') + '\n',
     );
@@ -176,7 +176,12 @@ describe('consent carried by profile rows', () => {
       fact('p1', '1', 'Newsletter', true, '2024-04-01 00:00:00'),
       fact('p1', '1', 'Sale of data', false, '2024-04-01 00:00:00'),
       fact('p3', '3', 'Sale of data', false, '2024-04-02 09:00:00'),
+      fact('p1', '6', 'Newsletter', false, '2024-05-01 00:00:00'),
+      fact('p1', '6', 'Sale of data', false, '2024-05-01 00:00:00'),
       fact('p5', '7', 'Newsletter', true, null),
+    ]);
+    expect(await db.rows("SELECT detail FROM rejects WHERE reason = 'duplicate primary key'")).toEqual([
+      { detail: 'same primary key as row 1, which is kept (the consent values of this row still count)' },
     ]);
     expect(await rejectTuples(db)).toEqual([
       ['crm', 3, 'nl', 'invalid consent value'],
@@ -185,6 +190,6 @@ describe('consent carried by profile rows', () => {
       ['crm', 6, 'contact_id', 'duplicate primary key'],
     ]);
     // The profile rows with bad consent values stay accepted: rows_rejected counts rejected profiles only.
-    expect(result).toMatchObject({ rowsRead: 7, rowsAccepted: 5, rowsRejected: 2, consentFacts: 4 });
+    expect(result).toMatchObject({ rowsRead: 7, rowsAccepted: 5, rowsRejected: 2, consentFacts: 6 });
   });
 });
