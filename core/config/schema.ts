@@ -291,10 +291,18 @@ export const DEFAULT_PLACEHOLDERS = {
   phonePatterns: DEFAULT_PLACEHOLDER_PHONE_PATTERNS,
 };
 
-/** Purpose names match case-insensitively after trimming; returns the declared spelling or undefined. */
+/**
+ * The key purpose names match by: Unicode NFC (an accent typed as a combining mark, as macOS and some
+ * spreadsheets write it, is the same name), trimmed, lower-cased. The import's SQL computes the same key.
+ */
+export function purposeMatchKey(name: string): string {
+  return name.normalize('NFC').trim().toLowerCase();
+}
+
+/** Purpose names match case-insensitively after trimming (purposeMatchKey); returns the declared spelling or undefined. */
 export function findPurpose(config: Pick<ConsentConfig, 'purposes'>, name: string): string | undefined {
-  const wanted = name.trim().toLowerCase();
-  return Object.keys(config.purposes).find((declared) => declared.trim().toLowerCase() === wanted);
+  const wanted = purposeMatchKey(name);
+  return Object.keys(config.purposes).find((declared) => purposeMatchKey(declared) === wanted);
 }
 
 type RefineCtx = z.core.$RefinementCtx<ConsentConfig>;
@@ -320,7 +328,7 @@ function checkCrossReferences(config: ConsentConfig, ctx: RefineCtx): void {
   const purposeNames = Object.keys(config.purposes);
   const lowerPurposes = new Map<string, string>();
   for (const name of purposeNames) {
-    const lower = name.trim().toLowerCase();
+    const lower = purposeMatchKey(name);
     if (lower === 'none') {
       ctx.addIssue({ code: 'custom', path: ['purposes', name], message: '"none" is reserved for exports without a purpose' });
     }
@@ -330,7 +338,7 @@ function checkCrossReferences(config: ConsentConfig, ctx: RefineCtx): void {
     }
     lowerPurposes.set(lower, name);
   }
-  const isPurpose = (name: string) => lowerPurposes.has(name.trim().toLowerCase());
+  const isPurpose = (name: string) => lowerPurposes.has(purposeMatchKey(name));
 
   if (!config.sources.some((source) => source.type === 'profiles')) {
     ctx.addIssue({ code: 'custom', path: ['sources'], message: 'declare at least one source of type "profiles"' });

@@ -13,7 +13,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
-import { findPurpose, type ConsentSourceConfig } from '../config/schema.js';
+import { findPurpose, purposeMatchKey, type ConsentSourceConfig } from '../config/schema.js';
 import { decisionTimeSql, futureGrantLimit, futureGrantSql } from '../consent/decision-time.js';
 import { consentValueFromWordSql } from '../consent/vocabulary.js';
 import { execute } from '../db/connection.js';
@@ -55,10 +55,10 @@ export async function validateConsent(
   let purposeJoin = '';
   let optionKey = '';
   if (source.option !== undefined) {
-    // Declared purposes with their match key (trimmed, lower-cased) computed here, so the join is a plain
-    // hash join on one computed column.
-    const declared = Object.keys(config.purposes).map((name) => `(${checkParams.text(name)}, ${checkParams.text(name.trim().toLowerCase())})`);
-    optionKey = `, lower(${trimSql(column(source.option))}) AS option_key`;
+    // Declared purposes with their match key (NFC, trimmed, lower-cased: purposeMatchKey) computed here, so
+    // the join is a plain hash join on one computed column.
+    const declared = Object.keys(config.purposes).map((name) => `(${checkParams.text(name)}, ${checkParams.text(purposeMatchKey(name))})`);
+    optionKey = `, lower(nfc_normalize(${trimSql(column(source.option))})) AS option_key`;
     purposeJoin = `LEFT JOIN (VALUES ${declared.join(', ')}) AS declared(name, match_key) ON b.option_key = declared.match_key`;
     purposeSql = 'declared.name';
   } else {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { execute } from '../../../core/db/connection.js';
-import { freshWorkspaceAndDbForEachTest, consentSource, consentRecords, crmSource, importAll, rejectTuples, type Db, type Workspace } from './helpers.js';
+import { freshWorkspaceAndDbForEachTest, PURPOSES, consentSource, consentRecords, crmSource, importAll, rejectTuples, type Db, type Workspace } from './helpers.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/import');
 const CRM = path.join(FIXTURES, 'crm_contacts.csv');
@@ -97,6 +97,19 @@ describe('row checks', () => {
     expect(await db.rows("SELECT row_no, reason, detail FROM rejects WHERE source = 'consent'")).toEqual([
       { row_no: '3', reason: 'undeclared purpose', detail: 'the option is blank' },
     ]);
+  });
+
+  test('options and purpose names match in any Unicode normal form (an accent as a combining mark, as macOS writes it)', async () => {
+    const nfc = 'Partage des donn\u00e9es';
+    const nfd = 'Partage des donne\u0301es';
+    const file = ws.write('consent.csv', [HEADER, `c1,a@example.org,${nfd},no,2024-01-01`, `c2,a@example.org, ${nfc.toUpperCase()} ,yes,2023-01-01`].join('\n') + '\n');
+    // The config spells the purpose decomposed, the file both ways.
+    await importAll(db, ws.config([crmSource(CRM), consentSource(file)], { purposes: { ...PURPOSES, [nfd]: { regime: 'opt-out' } } }));
+    expect((await consentRecords(db)).map((row) => [row['consent_id'], row['purpose'], row['granted']])).toEqual([
+      ['c1', nfd, false],
+      ['c2', nfd, true],
+    ]);
+    expect(await db.rows("SELECT row_no FROM rejects WHERE source = 'consent'")).toEqual([]);
   });
 
   test('a fixed purpose and a phone key', async () => {
