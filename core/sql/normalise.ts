@@ -46,7 +46,8 @@ export function normaliseEmailSql(expression: string): string {
 /**
  * Optional national numbering (config `matching.phoneCountryCode`): a phone written without `+` or `00` is
  * read as a national number of that country — its trunk prefix dropped, the country code put in front — so
- * `+44 20 7946 0958`, `0044 20 7946 0958` and `020 7946 0958` become one key, `442079460958`.
+ * `+44 20 7946 0958`, `0044 20 7946 0958` and `020 7946 0958` become one key, `442079460958`; unless it
+ * already starts with the country code and is long enough to be international (INTERNATIONAL_MIN_NATIONAL_DIGITS).
  * The `+` counts wherever it comes before the first digit (`tel:+44 …`, `(+44) …`).
  * In SQL the two values are expressions (bound parameters).
  *
@@ -57,6 +58,14 @@ export interface PhoneNumbering {
   readonly countryCode: string;
   readonly trunkPrefix: string;
 }
+
+/**
+ * A number without `+`/`00` that starts with the country code, not with the trunk prefix, and has at least
+ * this many digits after the code is already international: its `+` was lost (a numeric column, a
+ * spreadsheet: `491515556666`). National numbers are written with their trunk prefix or are shorter, so
+ * the code is not put in front twice. (Italian mobiles, 10 digits from 3, keep reading as national.)
+ */
+const INTERNATIONAL_MIN_NATIONAL_DIGITS = 9;
 
 /** Digit strings that keep their digits-only form even with a numbering: the placeholder shapes (design §3). */
 const PLACEHOLDER_SHAPES = '^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+|\\d{1,5}|1234567890?|0123456789)$';
@@ -102,6 +111,8 @@ export function normalisePhoneSql(expression: string, numbering?: PhoneNumbering
     `WHEN regexp_full_match(${digits}, '${PLACEHOLDER_SHAPES}') THEN ${digits} ` +
     `WHEN regexp_matches(${text}, '${PLUS_FIRST}') THEN ${digits} ` +
     `WHEN starts_with(${digits}, '00') THEN nullif(substr(${digits}, 3), '') ` +
+    `WHEN (${trunkPrefix} = '' OR NOT starts_with(${digits}, ${trunkPrefix})) AND starts_with(${digits}, ${countryCode}) ` +
+    `AND length(${digits}) >= length(${countryCode}) + ${INTERNATIONAL_MIN_NATIONAL_DIGITS} THEN ${digits} ` +
     `WHEN ${trunkPrefix} <> '' AND starts_with(${digits}, ${trunkPrefix}) THEN ${countryCode} || substr(${digits}, length(${trunkPrefix}) + 1) ` +
     `ELSE ${countryCode} || ${digits} END)`
   );
@@ -134,6 +145,9 @@ export function normalisePhoneValue(value: string, numbering?: PhoneNumbering): 
   if (new RegExp(PLUS_FIRST).test(value)) return digits;
   if (digits.startsWith('00')) return digits.slice(2) || undefined;
   const { countryCode, trunkPrefix } = numbering;
+  if ((trunkPrefix === '' || !digits.startsWith(trunkPrefix)) && digits.startsWith(countryCode) && digits.length >= countryCode.length + INTERNATIONAL_MIN_NATIONAL_DIGITS) {
+    return digits;
+  }
   if (trunkPrefix !== '' && digits.startsWith(trunkPrefix)) return countryCode + digits.slice(trunkPrefix.length);
   return countryCode + digits;
 }

@@ -37,6 +37,12 @@ const CASES: [raw: string, uk: string | null, nanp: string | null, digitsOnly: s
   ['4.91511E+12', null, null, null], // a spreadsheet's scientific notation: the digits are gone
   [' 4,91511e12 ', null, null, null],
   ['00', '00', '00', '00'],
+  // Already international, the + lost (a numeric column, a spreadsheet): the code is not put in front twice.
+  ['442079460958', '442079460958', '1442079460958', '442079460958'],
+  ['442079460958.0', '442079460958', '1442079460958', '442079460958'],
+  ['14155550199', '4414155550199', '14155550199', '14155550199'],
+  // Too short to hold the code and a national number: national.
+  ['4420794609', '444420794609', '14420794609', '4420794609'],
 ];
 
 describe('phone numbering', () => {
