@@ -9,6 +9,7 @@
  *     - { attribute: country, op: in, values: [DE, AT] }
  *     - not: { attribute: age, op: "<", value: 18 }
  *     - { attribute: signup_date, op: ">=", value: { date: "2024-01-01" } }
+ *     - { attribute: signup_date, op: "<", value: 2024-06-01 }   # < <= > >=: a text that is a number or a date is one
  *     - { attribute: email, op: is not empty }
  * ```
  */
@@ -61,9 +62,30 @@ const nonEmptyText = text.refine((value) => value.trim().length > 0, 'must not b
 const dateLiteralSchema = z.strictObject({
   date: z.string().refine(isValidDate, 'must be a real date written YYYY-MM-DD'),
 });
-export const literalSchema: z.ZodType<Literal> = z.union([text, z.number().finite(), z.boolean(), dateLiteralSchema], {
-  error: 'must be a text, a number, a boolean or { date: YYYY-MM-DD }',
-});
+/**
+ * A YAML parser may hand over a Date: the config loader reads YAML 1.2 (`2024-06-01` is a text), but a
+ * document starting with `%YAML 1.1` reads an unquoted date or timestamp as a Date. A Date at midnight UTC
+ * is that date (as `2024-06-01` unquoted in the text form); one with a time is refused, as the text form
+ * refuses timestamps.
+ */
+function dateObject(value: unknown, ctx: z.RefinementCtx): unknown {
+  if (!(value instanceof Date)) return value;
+  if (Number.isNaN(value.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'an invalid date: write YYYY-MM-DD' });
+    return z.NEVER;
+  }
+  const iso = value.toISOString();
+  if (iso.endsWith('T00:00:00.000Z')) return { date: iso.slice(0, 10) };
+  ctx.addIssue({ code: 'custom', message: `${iso} is a timestamp; rules compare dates: write YYYY-MM-DD` });
+  return z.NEVER;
+}
+
+export const literalSchema: z.ZodType<Literal> = z.preprocess(
+  dateObject,
+  z.union([text, z.number().finite(), z.boolean(), dateLiteralSchema], {
+    error: 'must be a text, a number, a boolean or { date: YYYY-MM-DD }',
+  }),
+);
 
 const node = z.lazy(() => ruleAstSchema);
 const nodeSchemas = {

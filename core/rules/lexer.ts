@@ -4,8 +4,9 @@
  *   identifiers (`[A-Za-z_][A-Za-z0-9_]*`) and quoted strings;
  * - `readValue` reads one value after an operator: a quoted string ('…' or "…", the quote doubled to
  *   escape it) or an unquoted value that runs to the next `&`, `|` or unbalanced `)` (or `,` inside a
- *   list), or to ` and ` / ` or ` written as words surrounded by whitespace; it is trimmed and may
- *   contain spaces and balanced parentheses.
+ *   list) and nowhere else (design §5): it is trimmed and may contain spaces, balanced parentheses and
+ *   the words `and`/`or` (`Terms and Conditions`). The word operators `and`/`or`/`not` are structural
+ *   tokens only where `peek`/`next` read, e.g. after a `)`, a quoted value, a list or `is empty`.
  * Positions are 0-based here; the parser reports them 1-based.
  */
 
@@ -28,7 +29,6 @@ export type Fail = (position: number, reason: string) => never;
 
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/y;
 const OPERATOR = /==|!=|<>|<=|>=|&&|\|\||[=<>&|!(),]/y;
-const WORD_BREAK = /\s+(?:and|or)\s/iy;
 const SINGLE: Record<string, TokenKind> = { '(': 'lparen', ')': 'rparen', ',': 'comma', '&': 'amp', '&&': 'amp', '|': 'pipe', '||': 'pipe', '!': 'bang' };
 
 export class Lexer {
@@ -73,8 +73,6 @@ export class Lexer {
       if (ch === '&' || ch === '|' || (inList && depth === 0 && ch === ',')) break;
       if (ch === '(') depth++;
       if (ch === ')' && depth-- === 0) break;
-      WORD_BREAK.lastIndex = index;
-      if (WORD_BREAK.test(this.source)) break;
     }
     this.pos = index;
     return { text: this.source.slice(start, index).trim(), quoted: false, start };

@@ -2,7 +2,8 @@
  * What a rule may refer to, and the checks shared by the text and structured forms. Every check returns a
  * reason (what to fix) or undefined, so each form can attach its own location (position or AST path).
  */
-import { isDateLiteral, isValidDate, type Literal } from './ast.js';
+import { ISO_DATE, isDateLiteral, isValidDate, type Literal } from './ast.js';
+import { purposeMatchKey } from '../config/schema.js';
 
 /** The config a rule is checked against. Built-in fields (customer_id, email, phone) are implicit. */
 export interface RuleContext {
@@ -30,10 +31,10 @@ export function resolveAttribute(name: string, ctx: RuleContext): Resolved {
   return found !== undefined ? { name: found } : { reason: `unknown attribute "${name}" (known: ${known.join(', ')})` };
 }
 
-/** Purpose names match case-insensitively after trimming; returns the declared spelling. */
+/** Purpose names match case-insensitively after trimming, in any Unicode normal form (purposeMatchKey); returns the declared spelling. */
 export function resolvePurpose(name: string, ctx: RuleContext): Resolved {
-  const wanted = name.trim().toLowerCase();
-  const found = ctx.purposes.find((declared) => declared.trim().toLowerCase() === wanted);
+  const wanted = purposeMatchKey(name);
+  const found = ctx.purposes.find((declared) => purposeMatchKey(declared) === wanted);
   return found !== undefined
     ? { name: found }
     : { reason: `purpose "${name.trim()}" is not declared (declared: ${ctx.purposes.join(', ') || 'none'})` };
@@ -54,4 +55,31 @@ export function literalProblem(op: string, value: Literal): string | undefined {
   }
   if (isDateLiteral(value)) return isValidDate(value.date) ? undefined : `"${value.date}" is not a valid date (YYYY-MM-DD)`;
   return 'expected a text, number, boolean or date value';
+}
+
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const ORDER_OPS: readonly string[] = ['<', '<=', '>', '>='];
+
+/**
+ * How the text form reads an unquoted (trimmed) value: JSON-style numbers (`18`, `-2.5`; not `007`) are
+ * numbers, `YYYY-MM-DD` is a date, true/false (any case) are booleans, anything else is text.
+ */
+export function unquotedLiteral(text: string): Literal {
+  if (NUMBER.test(text)) return Number(text);
+  if (ISO_DATE.test(text)) return { date: text };
+  const lower = text.toLowerCase();
+  if (lower === 'true' || lower === 'false') return lower === 'true';
+  return text;
+}
+
+/**
+ * A structured rule's value for `op`, read as the text form reads it: `< <= > >=` compare numbers or dates
+ * only, so a text the text form would read unquoted as a number or a date (`"30"`, `"2024-06-01"`, blanks
+ * around allowed) is that number or date, and the rule compiles as `age < 30` does. Every other value is
+ * unchanged: with `=`, `!=` and `in` a text stays a text (like a quoted value in the text form).
+ */
+export function orderedLiteral(op: string, value: Literal): Literal {
+  if (typeof value !== 'string' || !ORDER_OPS.includes(op)) return value;
+  const typed = unquotedLiteral(value.trim());
+  return typeof typed === 'number' || isDateLiteral(typed) ? typed : value;
 }

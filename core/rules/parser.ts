@@ -14,18 +14,33 @@
  * (before or after it) into "effective consent for X is granted/denied"; an unpaired one is an error.
  * Unquoted values are typed: JSON-style numbers (`18`, `-2.5`; not `007`) are numbers, `YYYY-MM-DD`
  * is a date, true/false are booleans, anything else is text. Quoted values are always text.
+ *
+ * An unquoted value runs to the next `&`, `|` or unbalanced `)` (design §5), so `and`/`or` inside it are
+ * part of it (`Consent option = Terms and Conditions`); they are operators only where a condition has
+ * ended without an unquoted value (after `)`, a quoted value, a list, `is empty`). Two unquoted values
+ * are refused rather than read as a text nobody meant (an empty segment):
+ * - one that starts with `< > = !`: a mistyped operator (`age => 30` would compare with the text "> 30");
+ * - one that runs on past a word `and`/`or` into what reads as a condition (`country = DE and age > 20`
+ *   would compare country with "DE and age > 20"): the message asks for `&`/`|` or quotes.
  */
 import { parseConsentValue } from '../consent/vocabulary.js';
 import { RuleError } from '../errors.js';
-import { ISO_DATE, type CompareOp, type Literal, type RuleAst } from './ast.js';
+import type { CompareOp, Literal, RuleAst } from './ast.js';
 import { Lexer, type Token, type ValueToken } from './lexer.js';
-import { literalProblem, resolveAttribute, resolvePurpose, type RuleContext } from './names.js';
+import { literalProblem, resolveAttribute, resolvePurpose, unquotedLiteral, type RuleContext } from './names.js';
 
 type Part = { readonly node: RuleAst } | { readonly option: string; readonly start: number } | { readonly granted: boolean; readonly start: number };
 
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const OPERATORS: Record<string, CompareOp> = { '=': '=', '==': '=', '!=': '!=', '<>': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 const CONDITION = 'a condition (an attribute, "Consent option", "Consent value", "not" or "(")';
+const QUOTE_WHY = 'the value to compare with this text';
+/** A word `and`/`or` inside an unquoted value (the blanks around it are not consumed, so `x and or y` finds both). */
+const JOINER = /\s(and|or)(?=\s)/gi;
+/** What may open a condition before its name: `not`, `!`, `(`. */
+const CONDITION_PREFIX = /^(?:not\s+|!\s*|\(\s*)*/i;
+const CONSENT_CONDITION = /^consent\s+(?:option|value)\b/i;
+const SYMBOL_CONDITION = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?:==|!=|<>|<=|>=|[=<>])/;
+const WORD_CONDITION = /^([A-Za-z_][A-Za-z0-9_]*)\s+(?:(?:not\s+)?in\s*\(|contains\b|is\s+(?:not\s+)?empty\b)/i;
 
 /** Parses and validates a text rule; throws RuleError with the 1-based position of the problem. */
 export function parseRule(text: string, ctx: RuleContext): RuleAst {
@@ -143,7 +158,10 @@ class Parser {
     if (op.kind !== 'op' || (op.text !== '=' && op.text !== '==')) this.fail(op.start, `expected "=" after "Consent option" but found ${describe(op)}`);
     const value = this.lexer.readValue(false) ?? this.failHere(`expected a purpose name after "Consent option ="`);
     const purpose = resolvePurpose(value.text, this.ctx);
-    if ('reason' in purpose) this.fail(value.start, purpose.reason);
+    if ('reason' in purpose) {
+      this.checkRunOn(value);
+      this.fail(value.start, purpose.reason);
+    }
     return { option: purpose.name, start: start.start };
   }
 
@@ -156,6 +174,7 @@ class Parser {
     const value = this.lexer.readValue(false) ?? this.failHere(`expected True or False after "Consent value ${op.text}"`);
     const granted = parseConsentValue(value.text);
     if (granted === undefined) {
+      this.checkRunOn(value);
       this.fail(value.start, `"${value.text}" is not a consent value (expected true/yes/granted/opt-in/1 or false/no/denied/opt-out/withdrawn/revoked/0)`);
     }
     return { granted: negate ? !granted : granted, start: start.start };
@@ -171,6 +190,7 @@ class Parser {
       this.lexer.next();
       const op = OPERATORS[next.text] as CompareOp;
       const value = this.lexer.readValue(false) ?? this.failHere(`expected a value after "${next.text}"`);
+      this.checkUnquoted(value, next.text);
       return { attribute, op, value: this.literal(op, value) };
     }
     if (word === 'in' || word === 'not') {
@@ -181,6 +201,7 @@ class Parser {
     if (word === 'contains') {
       this.lexer.next();
       const value = this.lexer.readValue(false) ?? this.failHere('expected a value after "contains"');
+      this.checkUnquoted(value);
       if (value.text === '') this.fail(value.start, '"contains" needs a non-empty text');
       return { attribute, op: 'contains', value: value.text };
     }
@@ -200,6 +221,7 @@ class Parser {
     const values: Literal[] = [];
     for (;;) {
       const value = this.lexer.readValue(true) ?? this.failHere('expected a value in the list');
+      this.checkUnquoted(value);
       values.push(this.literal('in', value));
       const separator = this.lexer.next();
       if (separator.kind === 'rparen') return values;
@@ -214,6 +236,36 @@ class Parser {
     return literal;
   }
 
+  /** The checks of an unquoted attribute value (see the top of this file); `op` is the operator before it. */
+  private checkUnquoted(value: ValueToken, op?: string): void {
+    if (value.quoted) return;
+    const leading = /^[<>=!]+/.exec(value.text)?.[0];
+    if (leading !== undefined) {
+      const hint = op === undefined ? `quote ${QUOTE_WHY}` : `did you mean "${intendedOperator(op + leading)}"? Quote ${QUOTE_WHY}`;
+      this.fail(value.start, `unquoted value "${value.text}" starts with "${leading[0]}": ${hint}`);
+    }
+    this.checkRunOn(value);
+  }
+
+  /** Fails when an unquoted value runs on past a word `and`/`or` into what reads as a condition. */
+  private checkRunOn(value: ValueToken): void {
+    if (value.quoted) return;
+    for (const match of value.text.matchAll(JOINER)) {
+      const rest = value.text
+        .slice(match.index + match[0].length)
+        .trimStart()
+        .replace(CONDITION_PREFIX, '');
+      const name = (SYMBOL_CONDITION.exec(rest) ?? WORD_CONDITION.exec(rest))?.[1];
+      if (!CONSENT_CONDITION.test(rest) && (name === undefined || 'reason' in resolveAttribute(name, this.ctx))) continue;
+      const word = (match[1] as string).toLowerCase();
+      this.fail(
+        value.start + match.index + 1,
+        `unquoted value "${value.text}" runs past "${word}" into a condition (an unquoted value ends at "&", "|" or ")"): ` +
+          `write "${word === 'and' ? '&' : '|'}" to combine conditions, or quote ${QUOTE_WHY}`,
+      );
+    }
+  }
+
   private expectWord(word: string, expected: string): void {
     const token = this.lexer.next();
     if (token.kind !== 'word' || token.text.toLowerCase() !== word) this.fail(token.start, `expected ${expected} but found ${describe(token)}`);
@@ -226,12 +278,16 @@ class Parser {
 }
 
 function typedLiteral(value: ValueToken): Literal {
-  if (value.quoted) return value.text;
-  if (NUMBER.test(value.text)) return Number(value.text);
-  if (ISO_DATE.test(value.text)) return { date: value.text };
-  const lower = value.text.toLowerCase();
-  if (lower === 'true' || lower === 'false') return lower === 'true';
-  return value.text;
+  return value.quoted ? value.text : unquotedLiteral(value.text);
+}
+
+/** The operator meant by a mistyped run of operator characters (`=>` → `>=`, `=!` → `!=`). */
+function intendedOperator(written: string): string {
+  const less = written.includes('<');
+  const greater = written.includes('>');
+  if (written.includes('!') || (less && greater)) return '!=';
+  if (less || greater) return `${less ? '<' : '>'}${written.includes('=') ? '=' : ''}`;
+  return '=';
 }
 
 function isWordOr(token: Token, kind: Token['kind'], word: string): boolean {

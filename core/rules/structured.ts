@@ -2,10 +2,12 @@
  * The structured rule form (YAML/JSON, the RuleAst shape) and the final check every rule passes before it
  * is compiled: shape (zod), names resolved to their config spelling, values usable with their operator.
  * Errors name the AST path (`rule.and[1].attribute`) instead of a text position.
+ * Values mean what they mean in the text form: `{ op: "<", value: "2024-06-01" }` is `< 2024-06-01` (see
+ * orderedLiteral), and a YAML date (a Date object under `%YAML 1.1`) is a date (see literalSchema).
  */
 import { RuleError } from '../errors.js';
 import { ruleAstSchema, type Literal, type RuleAst } from './ast.js';
-import { literalProblem, resolveAttribute, resolvePurpose, type RuleContext } from './names.js';
+import { literalProblem, orderedLiteral, resolveAttribute, resolvePurpose, type RuleContext } from './names.js';
 import { parseRule } from './parser.js';
 
 /** A RuleError in a structured rule: `path` locates the node, `position` is 0. */
@@ -68,6 +70,6 @@ function resolve(node: RuleAst, ctx: RuleContext, path: Path): RuleAst {
     case 'is not empty':
       return { attribute, op: node.op };
     default:
-      return { attribute, op: node.op, value: check(node.value, [...path, 'value']) };
+      return { attribute, op: node.op, value: check(orderedLiteral(node.op, node.value), [...path, 'value']) };
   }
 }

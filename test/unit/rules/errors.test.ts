@@ -67,6 +67,64 @@ describe('rule errors name the segment and the 1-based position', () => {
   });
 
   it.each([
+    ['country = DE and age > 20', 'and', 'and', '&', 'DE and age > 20'],
+    ['country = DE AND not vip = true', 'AND', 'and', '&', 'DE AND not vip = true'],
+    ['first_name = Sandor or age > 1', 'or age', 'or', '|', 'Sandor or age > 1'],
+    ['country = DE or (age > 20 & vip = true)', 'or', 'or', '|', 'DE or (age > 20'],
+    ['country = DE Or !(first_name is empty)', 'Or', 'or', '|', 'DE Or !(first_name is empty)'],
+    ['(country = DE and EMAIL contains x)', 'and', 'and', '&', 'DE and EMAIL contains x'],
+    ['country in (DE and first_name is not empty)', 'and', 'and', '&', 'DE and first_name is not empty'],
+    ['country != DE and country not in (AT)', 'and country', 'and', '&', 'DE and country not in (AT)'],
+    ['first_name contains x or phone=1', 'or', 'or', '|', 'x or phone=1'],
+    ['first_name = x and or age > 1', 'or age', 'or', '|', 'x and or age > 1'],
+    ['first_name = x AND\tNOT ( ! age > 1)', 'AND', 'and', '&', 'x AND\tNOT ( ! age > 1)'],
+    ['Consent option = Newsletter and Consent value = True', 'and', 'and', '&', 'Newsletter and Consent value = True'],
+    ['Consent value = True and consent option = Newsletter', 'and', 'and', '&', 'True and consent option = Newsletter'],
+  ])('an unquoted value that runs on past and/or into a condition: %j', (text, fragment, word, symbol, value) => {
+    expect(ruleError(text)).toEqual({
+      position: at(text, fragment),
+      reason:
+        `unquoted value "${value}" runs past "${word}" into a condition (an unquoted value ends at "&", "|" or ")"): ` +
+        `write "${symbol}" to combine conditions, or quote the value to compare with this text`,
+    });
+  });
+
+  it.each([
+    ['age => 30', '> 30', '>', '>='],
+    ['age =< 30', '< 30', '<', '<='],
+    ['age ==> 30', '> 30', '>', '>='],
+    ['age = >30', '>30', '>', '>='],
+    ['age >== 30', '= 30', '=', '>='],
+    ['age <== 30', '= 30', '=', '<='],
+    ['age => 30 & vip = true', '> 30', '>', '>='],
+    ['signup_date => 2024-01-01', '> 2024', '>', '>='],
+    ['country =! DE', '! DE', '!', '!='],
+    ['country !== DE', '= DE', '=', '!='],
+    ['country =<> DE', '<> DE', '<', '!='],
+    ['country === DE', '= DE', '=', '='],
+    ['country = = DE', '= DE', '=', '='],
+    ['age < <18', '<18', '<', '<'],
+  ])('an unquoted value that starts with an operator character: %j', (text, fragment, first, intended) => {
+    const value = text.slice(at(text, fragment) - 1).split(' & ')[0];
+    expect(ruleError(text)).toEqual({
+      position: at(text, fragment),
+      reason: `unquoted value "${value}" starts with "${first}": did you mean "${intended}"? Quote the value to compare with this text`,
+    });
+  });
+
+  it.each([
+    ['first_name contains >x', '>x'],
+    ['first_name contains =x', '=x'],
+    ['country in (DE, !AT)', '!AT'],
+    ['country in (<DE>)', '<DE>'],
+  ])('an unquoted value without a comparison that starts with an operator character: %j', (text, fragment) => {
+    expect(ruleError(text)).toEqual({
+      position: at(text, fragment),
+      reason: `unquoted value "${fragment}" starts with "${fragment[0]}": quote the value to compare with this text`,
+    });
+  });
+
+  it.each([
     ['Consent option = Newsletter', 'Consent option', OPTION_UNPAIRED],
     ['Consent value = True', 'Consent value', VALUE_UNPAIRED],
     ['age > 1 & Consent option = Newsletter', 'Consent option', OPTION_UNPAIRED],

@@ -27,7 +27,8 @@ describe('the seed form', () => {
   });
 
   it('treats the keywords case- and whitespace-insensitively', () => {
-    expect(parse('consent  OPTION = Newsletter and CONSENT\tvalue = yes')).toEqual(newsletter);
+    expect(parse('consent  OPTION = Newsletter && CONSENT\tvalue = yes')).toEqual(newsletter);
+    expect(parse('consent  OPTION = "Newsletter" AND CONSENT\tvalue = yes')).toEqual(newsletter);
   });
 
   it('matches purposes case-insensitively, trimmed, and returns the declared spelling', () => {
@@ -64,7 +65,7 @@ describe('combinators', () => {
     expect(parse('country = DE | age > 20 & vip = true')).toEqual({ or: [a, { and: [b, c] }] });
     expect(parse('country = DE & age > 20 | vip = true')).toEqual({ or: [{ and: [a, b] }, c] });
     expect(parse('!country = DE & age > 20')).toEqual({ and: [{ not: a }, b] });
-    expect(parse('not country = DE or age > 20')).toEqual({ or: [{ not: a }, b] });
+    expect(parse('not country = "DE" or age > 20')).toEqual({ or: [{ not: a }, b] });
   });
 
   it('honours parentheses', () => {
@@ -75,8 +76,8 @@ describe('combinators', () => {
 
   it('accepts word and symbol forms alike', () => {
     const expected = { or: [{ and: [a, b] }, { not: c }] };
-    expect(parse('country = DE and age > 20 or not vip = true')).toEqual(expected);
-    expect(parse('country = DE AND age > 20 OR NOT vip = true')).toEqual(expected);
+    expect(parse('(country = DE) and (age > 20) or not vip = true')).toEqual(expected);
+    expect(parse('country = "DE" AND (age > 20) OR NOT vip = true')).toEqual(expected);
     expect(parse('country = DE && age > 20 || ! vip = true')).toEqual(expected);
     expect(parse('country = DE & age > 20 | !vip = true')).toEqual(expected);
   });
@@ -170,15 +171,53 @@ describe('literals and quoting', () => {
     expect(parse('country in ( Costa Rica ,  New Zealand )')).toEqual({ attribute: 'country', op: 'in', values: ['Costa Rica', 'New Zealand'] });
   });
 
-  it('ends unquoted values at and/or only when they are words surrounded by whitespace', () => {
-    expect(parse('Consent option = Product updates and Consent value = yes')).toEqual({ consent: 'Product updates', granted: true });
-    expect(parse('first_name = Sandor or age > 1')).toEqual({
-      or: [{ attribute: 'first_name', op: '=', value: 'Sandor' }, { attribute: 'age', op: '>', value: 1 }],
+  it('keeps the words and/or inside unquoted values: they run to the next & | )', () => {
+    const wider = { ...ctx, attributes: [...ctx.attributes, 'company', 'city'], purposes: [...ctx.purposes, 'Terms and Conditions'] };
+    const parseWider = (text: string) => parseRule(text, wider);
+    expect(parseWider('Consent option = Terms and Conditions & Consent value = True')).toEqual({ consent: 'Terms and Conditions', granted: true });
+    expect(parseWider('Consent option = terms AND conditions & Consent value = True')).toEqual({ consent: 'Terms and Conditions', granted: true });
+    expect(parseWider('company = Procter and Gamble')).toEqual({ attribute: 'company', op: '=', value: 'Procter and Gamble' });
+    expect(parseWider('city = Stratford or Avon')).toEqual({ attribute: 'city', op: '=', value: 'Stratford or Avon' });
+    expect(parseWider('city = Stratford OR Avon | company = Procter And Gamble')).toEqual({
+      or: [{ attribute: 'city', op: '=', value: 'Stratford OR Avon' }, { attribute: 'company', op: '=', value: 'Procter And Gamble' }],
     });
+    expect(parseWider('(company != Johnson and Johnson) & city contains upon or')).toEqual({
+      and: [{ attribute: 'company', op: '!=', value: 'Johnson and Johnson' }, { attribute: 'city', op: 'contains', value: 'upon or' }],
+    });
+    expect(parse('country in (Trinidad and Tobago, Bosnia AND Herzegovina)')).toEqual({
+      attribute: 'country',
+      op: 'in',
+      values: ['Trinidad and Tobago', 'Bosnia AND Herzegovina'],
+    });
+    expect(value('Salt and not pepper')).toBe('Salt and not pepper');
     expect(value('Anderson')).toBe('Anderson');
     expect(value('Tom-and-Jerry')).toBe('Tom-and-Jerry');
     expect(value('black andwhite')).toBe('black andwhite');
     expect(value('rock and')).toBe('rock and');
+  });
+
+  it('keeps and/or/not as word operators outside unquoted values', () => {
+    expect(parse('Consent option = "Product updates" and Consent value = yes')).toEqual({ consent: 'Product updates', granted: true });
+    expect(parse('(first_name = Sandor) or age > 1')).toEqual({
+      or: [{ attribute: 'first_name', op: '=', value: 'Sandor' }, { attribute: 'age', op: '>', value: 1 }],
+    });
+    expect(parse("first_name = 'Sandor' OR not age > 1")).toEqual({
+      or: [{ attribute: 'first_name', op: '=', value: 'Sandor' }, { not: { attribute: 'age', op: '>', value: 1 } }],
+    });
+    expect(parse('country in (DE, AT) and first_name is empty or vip is not empty and not (age < 18)')).toEqual({
+      or: [
+        { and: [{ attribute: 'country', op: 'in', values: ['DE', 'AT'] }, { attribute: 'first_name', op: 'is empty' }] },
+        { and: [{ attribute: 'vip', op: 'is not empty' }, { not: { attribute: 'age', op: '<', value: 18 } }] },
+      ],
+    });
+  });
+
+  it('keeps quoted values that start with operator characters as text', () => {
+    expect(value('"> 30"')).toBe('> 30');
+    expect(value("'=x'")).toBe('=x');
+    expect(value('"!important"')).toBe('!important');
+    expect(parse('first_name contains "<b>"')).toEqual({ attribute: 'first_name', op: 'contains', value: '<b>' });
+    expect(parse('age == 30')).toEqual({ attribute: 'age', op: '=', value: 30 });
   });
 
   it('keeps balanced parentheses and other punctuation inside unquoted values', () => {

@@ -80,7 +80,8 @@ const cases: [string, string[]][] = [
   ['(country = DE | country = AT) & age > 20', ['c1']],
   ['!country = DE & age > 20', ['c5']],
   ['!(country = DE & age > 20)', ['c2', 'c3', 'c4', 'c5']],
-  ['country = DE and not vip = true or country = FR', ['c2', 'c5']],
+  ['(country = DE) and not (vip = true) or country = FR', ['c2', 'c5']],
+  ['country = "DE" AND NOT (vip = true) OR country = FR', ['c2', 'c5']],
 ];
 
 describe('compiled rules select exactly the expected customers', () => {

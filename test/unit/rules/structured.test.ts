@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument, parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../../../core/config/load.js';
 import { RuleError } from '../../../core/errors.js';
 import { compileRule, parseRule, ruleAstSchema, ruleFromConfig, RulePathError } from '../../../core/rules/index.js';
+import { compileSegment } from '../../../core/segments/build-segment.js';
 import { ctx } from './fixtures.js';
+
+const compiledText = (text: string) => compileRule(parseRule(text, ctx), ctx);
+const compiledStructured = (rule: Record<string, unknown>) => compileRule(ruleFromConfig(rule, ctx), ctx);
+/** A segment rule as the config loader reads it (same parseDocument options as core/config/load.ts). */
+const yamlRule = (source: string) =>
+  (parseDocument(source, { prettyErrors: true, uniqueKeys: true }).toJS() as { rule: Record<string, unknown> }).rule;
 
 function pathError(rule: Record<string, unknown>): { path: string; message: string } {
   try {
@@ -67,6 +75,91 @@ and:
     expect(error.path).toBe(path);
     expect(error.message).toContain(`segment "test-segment", rule at ${path}: `);
     expect(error.message).toContain(message);
+  });
+
+  it.each([
+    [{ attribute: 'signup_date', op: '<', value: '2024-06-01' }, 'signup_date < 2024-06-01'],
+    [{ attribute: 'signup_date', op: '>=', value: ' 2024-02-29 ' }, 'signup_date >= 2024-02-29'],
+    [{ attribute: 'age', op: '<', value: '30' }, 'age < 30'],
+    [{ attribute: 'age', op: '<=', value: '-2.5' }, 'age <= -2.5'],
+    [{ attribute: 'age', op: '>', value: '1e3' }, 'age > 1e3'],
+    [{ attribute: 'age', op: '>=', value: 30 }, 'age >= 30'],
+    [{ attribute: 'signup_date', op: '>', value: { date: '2024-06-01' } }, 'signup_date > 2024-06-01'],
+    [{ attribute: 'signup_date', op: '<', value: new Date('2024-06-01T00:00:00Z') }, 'signup_date < 2024-06-01'],
+    [{ attribute: 'signup_date', op: '=', value: new Date('2024-06-01T00:00:00Z') }, 'signup_date = 2024-06-01'],
+    [{ attribute: 'signup_date', op: 'in', values: [new Date('2024-06-01T00:00:00Z'), 'x'] }, 'signup_date in (2024-06-01, x)'],
+    // = and in keep a text as text, like a quoted value in the text form
+    [{ attribute: 'age', op: '=', value: '30' }, "age = '30'"],
+    [{ attribute: 'signup_date', op: 'in', values: ['2024-06-01'] }, 'signup_date in ("2024-06-01")'],
+    [{ and: [{ consent: 'Newsletter' }, { not: { attribute: 'age', op: '<', value: '18' } }] }, 'Consent option = Newsletter & Consent value = True & !age < 18'],
+  ])('compiles %j to the same SQL and parameters as %j', (structured, text) => {
+    expect(compiledStructured(structured)).toEqual(compiledText(text));
+  });
+
+  it('compares dates and numbers written as text with < <= > >=', () => {
+    expect(compiledStructured({ attribute: 'signup_date', op: '<', value: '2024-06-01' })).toEqual({
+      sql: 'COALESCE(TRY_CAST(trim(c."signup_date") AS DATE) < CAST($p1 AS DATE), FALSE)',
+      params: { p1: '2024-06-01' },
+    });
+    expect(compiledStructured({ attribute: 'age', op: '>=', value: '30' })).toEqual({
+      sql: 'COALESCE(TRY_CAST(trim(c."age") AS DOUBLE) >= CAST($p1 AS DOUBLE), FALSE)',
+      params: { p1: 30 },
+    });
+    expect(ruleFromConfig({ attribute: 'age', op: '<', value: '30' }, ctx)).toEqual(parseRule('age < 30', ctx));
+    expect(ruleFromConfig({ attribute: 'signup_date', op: '<=', value: '2024-06-01' }, ctx)).toEqual(parseRule('signup_date <= 2024-06-01', ctx));
+  });
+
+  it('reads a YAML date the same, quoted, unquoted or under %YAML 1.1 (a Date object)', () => {
+    const expected = compiledText('signup_date < 2024-06-01');
+    const rules = [
+      'rule: { attribute: signup_date, op: "<", value: 2024-06-01 }',
+      'rule: { attribute: signup_date, op: "<", value: "2024-06-01" }',
+      '%YAML 1.1\n---\nrule: { attribute: signup_date, op: "<", value: 2024-06-01 }',
+    ].map(yamlRule);
+    expect(rules[2]?.['value']).toBeInstanceOf(Date);
+    for (const rule of rules) expect(compiledStructured(rule)).toEqual(expected);
+  });
+
+  it('compiles a YAML config segment with a date or a number as text like the text form', () => {
+    const config = (directive: string, rule: string) => `${directive}
+purposes: { Newsletter: { regime: opt-in } }
+sources:
+  - { name: crm, type: profiles, format: csv, path: ./crm.csv, primaryKey: id, keys: { email: email }, attributes: { signup_date: signup, age: age } }
+segments:
+  - { name: structured, rule: ${rule} }
+  - { name: text, rule: "signup_date < 2024-06-01 & age >= 30" }
+exports: []
+`;
+    const rule = '{ and: [{ attribute: signup_date, op: "<", value: 2024-06-01 }, { attribute: age, op: ">=", value: "30" }] }';
+    for (const directive of ['', '%YAML 1.1\n---']) {
+      const loaded = parseConfigText(config(directive, rule), '/project/consent.config.yaml');
+      expect(compileSegment(loaded, 0)).toEqual(compileSegment(loaded, 1));
+    }
+  });
+
+  it.each([
+    [{ attribute: 'signup_date', op: '<', value: '2024-06-01T10:00:00Z' }, 'signup_date < 2024-06-01T10:00:00Z'],
+    [{ attribute: 'age', op: '<', value: '007' }, 'age < 007'],
+    [{ attribute: 'age', op: '>', value: '30 years' }, 'age > 30 years'],
+    [{ attribute: 'age', op: '>', value: '' }, "age > ''"],
+    [{ attribute: 'signup_date', op: '>=', value: '2023-02-29' }, 'signup_date >= 2023-02-29'],
+  ])('rejects %j at rule.value with the reason the text form gives for %j', (structured, text) => {
+    let reason = '';
+    try {
+      parseRule(text, ctx);
+    } catch (error) {
+      reason = (error as RuleError).reason;
+    }
+    expect(reason).not.toBe('');
+    expect(pathError(structured)).toEqual({ path: 'rule.value', message: `segment "test-segment", rule at rule.value: ${reason}` });
+  });
+
+  it('rejects a YAML timestamp (a Date with a time): rules compare dates', () => {
+    const rule = yamlRule('%YAML 1.1\n---\nrule: { attribute: signup_date, op: ">=", value: 2024-06-01T10:00:00Z }');
+    expect(pathError(rule)).toEqual({
+      path: 'rule.value',
+      message: 'segment "test-segment", rule at rule.value: 2024-06-01T10:00:00.000Z is a timestamp; rules compare dates: write YYYY-MM-DD',
+    });
   });
 
   it('checks hand-built ASTs again when compiling', () => {
