@@ -26,10 +26,14 @@ export function trimSql(expression: string): string {
 }
 
 /**
- * The wrappers an address arrives in from mail clients and spreadsheets are not part of it: `mailto:`,
- * a display name with the address in angle brackets (`Bob <bob@example.com>`), a sentence's trailing dot.
- * Only values holding `<`, starting `mailto:` or ending in `.` pay for the regular expressions.
+ * The wrappers an address arrives in from mail clients and spreadsheets are not part of it: quotes around
+ * the whole value (`"bob@example.com"`, `'bob@example.com'`, typographic ones), `mailto:`, a display name
+ * with the address in angle brackets (`Bob <bob@example.com>`), a sentence's trailing dot. A quoted local
+ * part (`"bob"@example.com`) does not end in a quote and keeps its quotes. Only values holding `<`,
+ * starting `mailto:` or ending in `.` or a quote pay for the regular expressions.
  */
+const WRAPPING_QUOTES = `^["'\u2018\u201c]+(.*[^"'\u2019\u201d])["'\u2019\u201d]+$`;
+const CLOSING_QUOTES = `"'\u2019\u201d`;
 const EMAIL_IN_ANGLE_BRACKETS = '^[^<>]*<([^<>]*@[^<>]*)>[^<>]*$';
 const MAILTO_PREFIX = '^mailto:';
 const TRAILING_DOTS = '\\.+$';
@@ -37,10 +41,12 @@ const TRAILING_DOTS = '\\.+$';
 /** email → Unicode NFC, trimmed, lower-cased, unwrapped (see above); blank → NULL. */
 export function normaliseEmailSql(expression: string): string {
   const basic = `lower(${trimSql(`nfc_normalize(CAST(${expression} AS VARCHAR))`)})`;
+  const unquoted = trimSql(`regexp_replace(${basic}, '${WRAPPING_QUOTES.replaceAll("'", "''")}', '\\1')`);
   const unwrapped = trimSql(
-    `regexp_replace(regexp_replace(regexp_replace(${basic}, '${EMAIL_IN_ANGLE_BRACKETS}', '\\1'), '${MAILTO_PREFIX}', ''), '${TRAILING_DOTS}', '')`,
+    `regexp_replace(regexp_replace(regexp_replace(${unquoted}, '${EMAIL_IN_ANGLE_BRACKETS}', '\\1'), '${MAILTO_PREFIX}', ''), '${TRAILING_DOTS}', '')`,
   );
-  return `nullif(CASE WHEN contains(${basic}, '<') OR starts_with(${basic}, 'mailto:') OR ends_with(${basic}, '.') THEN ${unwrapped} ELSE ${basic} END, '')`;
+  const endsInQuote = `contains('${CLOSING_QUOTES.replaceAll("'", "''")}', ${basic}[-1])`;
+  return `nullif(CASE WHEN contains(${basic}, '<') OR starts_with(${basic}, 'mailto:') OR ends_with(${basic}, '.') OR ${endsInQuote} THEN ${unwrapped} ELSE ${basic} END, '')`;
 }
 
 /**
@@ -124,8 +130,10 @@ const EDGE_WHITESPACE_JS = /^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufef
 /** JavaScript mirror of normaliseEmailSql (configured values). */
 export function normaliseEmailValue(value: string): string | undefined {
   let normalised = value.normalize('NFC').replace(EDGE_WHITESPACE_JS, '').toLowerCase();
-  if (normalised.includes('<') || normalised.startsWith('mailto:') || normalised.endsWith('.')) {
+  if (normalised.includes('<') || normalised.startsWith('mailto:') || normalised.endsWith('.') || (normalised !== '' && CLOSING_QUOTES.includes(normalised.slice(-1)))) {
     normalised = normalised
+      .replace(new RegExp(WRAPPING_QUOTES, 's'), '$1')
+      .replace(EDGE_WHITESPACE_JS, '')
       .replace(new RegExp(EMAIL_IN_ANGLE_BRACKETS), '$1')
       .replace(new RegExp(MAILTO_PREFIX), '')
       .replace(new RegExp(TRAILING_DOTS), '')

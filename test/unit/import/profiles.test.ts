@@ -90,7 +90,7 @@ describe('primary keys, keys and attributes', () => {
     expect(rows.map(([, phone]) => normalisePhoneValue(phone!) ?? null)).toEqual(phones);
   });
 
-  test('emails lose the wrappers mail clients and spreadsheets add: mailto:, a display name in <>, a trailing dot', async () => {
+  test('emails lose the wrappers mail clients and spreadsheets add: quotes, mailto:, a display name in <>, a trailing dot', async () => {
     const rows = [
       ['1', '<Bob@Example.com>'],
       ['2', '"Bob Smith" <bob@example.com>'],
@@ -100,6 +100,12 @@ describe('primary keys, keys and attributes', () => {
       ['6', 'bob+news@example.com'], // plus-addressing is part of the address
       ['7', '<>'],
       ['8', 'a<b@example.com'], // no closing bracket: left as it is
+      ['9', '"Bob@Example.com"'],
+      ['10', " 'bob@example.com' "],
+      ['11', '\u201cbob@example.com\u201d'],
+      ['12', '"<bob@example.com>"'],
+      ['13', '"bob"@example.com'], // a quoted local part keeps its quotes
+      ['14', '"bob@example.com'], // only an opening quote: left as it is
     ];
     const file = ws.write('crm.csv', `contact_id,email,phone,first_name,country\n${rows.map(([id, email]) => `${id},"${email!.replaceAll('"', '""')}",,,`).join('\n')}\n`);
     await importAll(db, ws.config([crmSource(file)]));
@@ -112,6 +118,12 @@ describe('primary keys, keys and attributes', () => {
       'bob+news@example.com',
       '<>',
       'a<b@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      '"bob"@example.com',
+      '"bob@example.com',
     ]);
     // The JavaScript mirror (configured placeholders, CLI look-ups) agrees.
     expect(rows.map(([, email]) => normaliseEmailValue(email!) ?? null)).toEqual((await profileRecords(db, 'record_id, email')).map((row) => row['email']));
