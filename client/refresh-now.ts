@@ -25,6 +25,8 @@ export interface RefreshNowOptions {
   readonly findTimeoutMs?: number;
   /** false: when a refresh is running, return at once instead of waiting for the queued follow-up to start. */
   readonly waitForStart?: boolean;
+  /** Called when the press is queued behind a running refresh, before waiting for the follow-up to start. */
+  readonly onQueued?: (running: { readonly workflowId: string; readonly runId: string }) => void;
 }
 
 /** Waits for the schedule to take an action that is not among `known` (run ids it had taken before the press). */
@@ -55,6 +57,7 @@ export async function refreshNow(client: Client, config: LoadedConfig, options: 
     const followUpQueued = description.info.runningActions.length > 0 && Number(description.raw.info?.bufferSize ?? 0) > 0;
     if (!followUpQueued) await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
     const running = description.info.runningActions[0];
+    if (running) options.onQueued?.({ workflowId: running.workflow.workflowId, runId: running.workflow.firstExecutionRunId });
     if (running && options.waitForStart === false) return { workflowId: running.workflow.workflowId, via: 'schedule', queued: true };
     const started = await findNewAction(handle, known, options.findTimeoutMs ?? 24 * 3600_000);
     if (!started) throw new Error(`triggered schedule ${scheduleId}, but no refresh started in time`);

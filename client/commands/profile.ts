@@ -22,6 +22,24 @@ export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'ema
   return phone ? { kind: 'phone', value: phone } : undefined;
 }
 
+/** A number a spreadsheet turned into scientific notation (`4.91511E+12`), as core/sql/normalise.ts's SCIENTIFIC. */
+const SCIENTIFIC_NOTATION = /^\s*[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+\s*$/;
+
+/**
+ * Why `raw` is no look-up key (lookupKey gave none), in one line. The input is quoted only when it is
+ * scientific notation (no longer a usable phone number); other input may be a name: never echoed.
+ */
+export function lookupKeyProblem(raw: string): string {
+  const trimmed = raw.normalize('NFC').trim();
+  if (trimmed === '') return 'the email or phone number to look up is empty';
+  if (SCIENTIFIC_NOTATION.test(trimmed)) {
+    return `"${trimmed}" is a number in scientific notation (a spreadsheet?): its digits are lost; look up the full phone number or an email`;
+  }
+  if (trimmed.includes('@')) return 'not a usable email: nothing is left of it once normalised as the sources\' emails are';
+  if (!/[0-9]/.test(trimmed)) return 'neither an email (no @) nor a phone number (no digits): look up a customer by email or phone number';
+  return 'not a usable phone number: no digits are left of it once normalised as the sources\' phone numbers are';
+}
+
 /** The consent record a delivery or removal cites: `<source> <consent id> dated <date>`. */
 function consentRecordText(d: DeliveryRecord): string {
   return `consent ${[d.consent_source, d.consent_id].filter((part) => part).join(' ')}${d.consent_date ? ` dated ${d.consent_date}` : ''}`;
@@ -62,12 +80,14 @@ async function effectiveConsentOf(connection: DuckDBConnection, customerId: stri
 }
 
 export const runProfileCommand: CommandHandler = async ({ positionals, config: configPath, json }) => {
+  if (positionals.length === 0) throw new CliError(`consent profile: which customer? give an email or phone number\n${PROFILE_USAGE}`, EXIT_USAGE);
   // An unquoted phone arrives in pieces (`consent profile +44 20 7946 0958`): it is one look-up.
   const wanted = positionals.join(' ');
-  if (!wanted.trim()) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
+  // What no config can make usable (empty, scientific notation, neither @ nor digits) is said before loading one.
+  if (!lookupKey(wanted)) throw new CliError(lookupKeyProblem(wanted), EXIT_USAGE);
   const config = loadConfigFrom(configPath);
   const key = lookupKey(wanted, phoneNumberingOf(config.matching));
-  if (!key) throw new CliError(PROFILE_USAGE, EXIT_USAGE);
+  if (!key) throw new CliError(lookupKeyProblem(wanted), EXIT_USAGE);
   const found = await withCurrentRun(config, async (connection, current) => {
     let ids = await queryRows<{ customer_id: string; placeholder: boolean }>(connection, {
       sql: `SELECT customer_id, bool_or(placeholder) AS placeholder FROM customer_keys

@@ -1,26 +1,51 @@
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { formatSummary } from '../format-summary.js';
+import { checkConfigBeforeRun } from '../preflight.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { refreshNow, waitForRefresh } from '../refresh-now.js';
 import { connectClient } from '../temporal-connection.js';
 import { rootCauseMessage } from '../failure-message.js';
-import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
+import { noWorkerWarning, notPickedUpWarning, watchForPickup, workerIsPolling, type PickupWatch } from '../worker-presence.js';
 import type { CommandHandler } from '../cli.js';
+
+/** How long `--wait` gives a worker to pick the refresh up before saying none did (CONSENT_PICKUP_WARNING_MS overrides, for tests). */
+const PICKUP_WARNING_MS = 10_000;
+
+function pickupWarningMs(env: NodeJS.ProcessEnv = process.env): number {
+  const override = Number(env['CONSENT_PICKUP_WARNING_MS']);
+  return Number.isFinite(override) && override > 0 ? override : PICKUP_WARNING_MS;
+}
 
 /** `consent refresh [--wait]`: refresh now; with --wait, live progress and the summary, non-zero on failure. */
 export const runRefreshCommand: CommandHandler = async ({ config: configPath, wait, json }) => {
   const config = loadConfigFrom(configPath);
+  // What `npm start` and `consent validate` check before a run (rules compile, export fields resolve; the
+  // sources are the refresh's to read): a bad config is exit 2 naming its key, and no refresh starts.
+  checkConfigBeforeRun(config);
   const { client, connection } = await connectClient(config);
+  let pickup: PickupWatch | undefined;
   try {
-    const started = await refreshNow(client, config, { waitForStart: wait });
-    console.error(
-      started.queued
-        ? `a refresh is running (workflow ${started.workflowId}); one follow-up refresh is queued to start when it ends`
-        : `refresh started: workflow ${started.workflowId}`,
-    );
-    if ((await workerIsPolling(client, config)) === false) console.error(`warning: ${noWorkerWarning(config)}`);
+    const noPoller = (await workerIsPolling(client, config)) === false;
+    if (noPoller) console.error(`warning: ${noWorkerWarning(config)}`);
+    // The server lists a stopped worker's poller for minutes: --wait also watches the refresh itself.
+    if (wait && !noPoller) {
+      const afterMs = pickupWarningMs();
+      pickup = watchForPickup(client, { afterMs, onNotPickedUp: () => console.error(`warning: ${notPickedUpWarning(config, afterMs)}`) });
+    }
+    const started = await refreshNow(client, config, {
+      waitForStart: wait,
+      onQueued: (running) => {
+        pickup?.watch(running);
+        console.error(
+          `a refresh is running (workflow ${running.workflowId}); one follow-up refresh is queued to start when it ends` +
+            (wait ? '; waiting for it' : ''),
+        );
+      },
+    });
+    if (!started.queued) console.error(`refresh started: workflow ${started.workflowId}`);
     if (!wait) return EXIT_OK;
+    pickup?.watch(started);
     try {
       const result = await waitForRefresh(client, started, createProgressPrinter());
       console.log(json ? JSON.stringify(result, null, 2) : formatSummary(result));
@@ -35,6 +60,7 @@ export const runRefreshCommand: CommandHandler = async ({ config: configPath, wa
       return EXIT_FAILURE;
     }
   } finally {
+    await pickup?.stop();
     await connection.close();
   }
 };

@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfigFrom } from '../config-path.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { checkConfigBeforeRun } from '../preflight.js';
 import { takeOverWarning, upsertSchedule } from '../schedule.js';
 import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import { connectClient } from '../temporal-connection.js';
@@ -15,6 +16,8 @@ export const runScheduleCommand: CommandHandler = async ({ positionals, config: 
     throw new CliError(`usage: consent schedule ${ACTIONS.join('|')} [--config PATH]`, EXIT_USAGE);
   }
   const config = loadConfigFrom(configPath);
+  // Creating or triggering a schedule starts refreshes: a config `consent validate` rejects is exit 2 here too.
+  if (action === 'create' || action === 'trigger') checkConfigBeforeRun(config);
   const { client, connection } = await connectClient(config);
   const handle = client.schedule.getHandle(config.schedule.id);
   try {

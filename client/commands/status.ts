@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readCurrentRun, warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { connectClient } from '../temporal-connection.js';
+import { connectClient, temporalSettings } from '../temporal-connection.js';
 import type { CommandHandler } from '../cli.js';
 
 interface RunRow {
@@ -26,7 +26,10 @@ function namedCounts(counts: unknown): string {
     .join(', ');
 }
 
-/** `consent status`: recent refreshes from Temporal visibility, plus the current published run. */
+/**
+ * `consent status`: recent refreshes from Temporal visibility, plus the current published run (read from the
+ * warehouse, so shown even when Temporal cannot be reached).
+ */
 export const runStatusCommand: CommandHandler = async ({ config: configPath, json }) => {
   const config = loadConfigFrom(configPath);
   const layout = warehouseLayout(config.warehouse);
@@ -63,12 +66,19 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
     temporalError = (error as Error).message;
   }
   const summary = current && existsSync(layout.runSummary(current.runId)) ? JSON.parse(readFileSync(layout.runSummary(current.runId), 'utf8')) : null;
+  // Without Temporal the published run (from the warehouse) is still shown, and the exit code stays 0; stderr
+  // says what is missing, so an empty refresh list is not read as "none ran, none running".
+  if (temporalError) {
+    console.error(
+      `warning: recent and running refreshes could not be read from Temporal at ${temporalSettings(config.temporal).address} ` +
+        `(only the published run, from the warehouse, is shown): ${temporalError}`,
+    );
+  }
   if (json) {
     console.log(JSON.stringify({ current, currentSummary: summary, runs, temporalError }, null, 2));
     return EXIT_OK;
   }
   console.log(current ? `current run: ${current.runId} (published ${current.publishedAt})` : 'no published run yet');
-  if (temporalError) console.log(`Temporal not reachable at ${config.temporal.address}: ${temporalError}`);
   if (runs.length) console.log('recent refreshes:');
   for (const r of runs) {
     const counts = [

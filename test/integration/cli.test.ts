@@ -1,22 +1,60 @@
 /**
  * The `consent` CLI as a user runs it (the package bin, a real process): exit codes and output of
- * validate, profile, segments and exports on real files.
+ * validate, profile, segments, exports and status on real files, and of refresh against the test's
+ * Temporal dev server.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { upsertSchedule } from '../../client/schedule.js';
+import { workerIsPolling } from '../../client/worker-presence.js';
 import { refreshLocally } from '../../core/pipeline/index.js';
 import { loadConfig } from '../../core/config/load.js';
 import { warehouseLayout } from '../../core/warehouse/index.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { EXAMPLES_DIR, makeWorkspace } from '../support/workspace.js';
+import { EXAMPLES_DIR, exampleWorkspace, makeWorkspace, type Workspace } from '../support/workspace.js';
+import { startRuntime, uniqueQueue } from '../support/temporal.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/consent.js');
 
-function consent(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+function consent(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A `consent` process left running (e.g. `refresh --wait`), its output as it comes. */
+function consentInBackground(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    output,
+    exited,
+    /** Resolves once stderr contains `text`; fails after `timeoutMs`, showing what stderr holds. */
+    async stderrContains(text: string, timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.stderr.includes(text)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${text}" in stderr after ${timeoutMs} ms:\n${output.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    /** Exit code within `timeoutMs`, else the process is killed and the test fails. */
+    async exitCode(timeoutMs: number): Promise<number | null> {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 describe('consent CLI', () => {
@@ -218,5 +256,120 @@ describe('consent CLI', () => {
   it('bad usage exits 2', () => {
     expect(consent(['frobnicate'], dir).code).toBe(2);
     expect(consent(['profile'], dir).code).toBe(2);
+  });
+
+  it('profile: exit 2 with the reason when the input is no email or phone (scientific notation, empty, no @ and no digits)', () => {
+    const cases: [string[], string][] = [
+      [['4.91511E+12'], '"4.91511E+12" is a number in scientific notation (a spreadsheet?): its digits are lost; look up the full phone number or an email'],
+      [[''], 'the email or phone number to look up is empty'],
+      [['   '], 'the email or phone number to look up is empty'],
+      [['Frank', 'Lee'], 'neither an email (no @) nor a phone number (no digits): look up a customer by email or phone number'],
+      [[], 'consent profile: which customer? give an email or phone number\nusage: consent profile <email|phone> [--config PATH]'],
+    ];
+    for (const [args, reason] of cases) {
+      const { code, stdout, stderr } = consent(['profile', ...args], dir);
+      expect({ args, code, stdout, stderr }).toEqual({ args, code: 2, stdout: '', stderr: `${reason}\n` });
+    }
+  });
+
+  it('status: with Temporal unreachable, the published run and a warning on stderr that the refreshes could not be read; exit 0', () => {
+    const { code, stdout, stderr } = consent(['status'], dir, { CONSENT_TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^current run: run-cli-1 \(published .*\)\n$/);
+    expect(stderr).toMatch(
+      /^warning: recent and running refreshes could not be read from Temporal at 127\.0\.0\.1:1 \(only the published run, from the warehouse, is shown\): cannot reach the Temporal server at 127\.0\.0\.1:1 /,
+    );
+  });
+});
+
+describe('consent refresh on the Temporal dev server', () => {
+  /** The workflow `consent refresh` starts when the config has no schedule (client/refresh-now.ts). */
+  const manualWorkflowId = (workspace: Workspace) => `${workspace.config.schedule.id}-manual`;
+
+  async function withClient<T>(workspace: Workspace, work: (client: Client) => Promise<T>): Promise<T> {
+    const connection = await Connection.connect({ address: workspace.config.temporal.address });
+    try {
+      return await work(new Client({ connection, namespace: workspace.config.temporal.namespace }));
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('refresh (with or without --wait) and schedule create/trigger reject a config validate rejects: exit 2, the same message, no refresh started', async () => {
+    const workspace = exampleWorkspace(inject('temporalAddress'), uniqueQueue('cli-bad-config'), {
+      segments: [{ name: 'newsletter', rule: 'Consent option = Newsletter & Colour = blue' }],
+      exports: [],
+    });
+    const validate = consent(['validate', '--config', workspace.configFile], workspace.dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('config error: segment "newsletter", rule position 31: unknown attribute "Colour"');
+    for (const args of [['refresh'], ['refresh', '--wait'], ['schedule', 'create'], ['schedule', 'trigger']]) {
+      const refresh = consent([...args, '--config', workspace.configFile], workspace.dir);
+      expect({ args, code: refresh.code, stderr: refresh.stderr }).toEqual({ args, code: 2, stderr: validate.stderr });
+    }
+    const started = await withClient(workspace, (client) => client.workflow.getHandle(manualWorkflowId(workspace)).describe().catch((error: unknown) => error));
+    expect(started).toBeInstanceOf(WorkflowNotFoundError);
+    const schedule = await withClient(workspace, (client) => client.schedule.getHandle(workspace.config.schedule.id).describe().catch((error: unknown) => error));
+    expect(schedule).toBeInstanceOf(ScheduleNotFoundError);
+  });
+
+  describe('refresh --wait without a live worker', () => {
+    let workspace: Workspace;
+    const running: { kill(): void }[] = [];
+
+    beforeAll(() => {
+      workspace = exampleWorkspace(inject('temporalAddress'), uniqueQueue('cli-no-worker'));
+    });
+    afterAll(async () => {
+      for (const process of running) process.kill();
+      await withClient(workspace, async (client) => {
+        await client.schedule.getHandle(workspace.config.schedule.id).delete().catch(() => undefined);
+        for await (const execution of client.workflow.list({ query: `TaskQueue = '${workspace.config.temporal.taskQueue}' AND ExecutionStatus = 'Running'` })) {
+          await client.workflow.getHandle(execution.workflowId, execution.runId).terminate('test cleanup');
+        }
+      });
+    });
+
+    it('no worker ever polled: says so at once, keeps waiting, and finishes once a worker starts', async () => {
+      const refresh = consentInBackground(['refresh', '--wait', '--config', workspace.configFile], workspace.dir);
+      running.push(refresh);
+      await refresh.stderrContains(`warning: no worker is polling task queue "${workspace.config.temporal.taskQueue}": the refresh waits until one starts`, 15_000);
+      const runtime = await startRuntime(workspace.config);
+      try {
+        expect(await refresh.exitCode(60_000)).toBe(0);
+        expect(refresh.output.stdout).toMatch(/^Refresh run-\S+ \(manual\) published at /);
+        // The schedule `npm start` would have left behind, for the next test.
+        await upsertSchedule(runtime.client, workspace.config);
+      } finally {
+        await runtime.stop();
+      }
+    });
+
+    it('the worker stopped (the server still lists its poller): says within seconds that no worker picked the refresh up, also when queued behind a stuck refresh', async () => {
+      // The situation after `npm start -- --once`: a schedule, and a poller the server remembers for minutes.
+      expect(await withClient(workspace, (client) => workerIsPolling(client, workspace.config))).toBe(true);
+      // A refresh started now waits for a worker; a second press with --wait is queued behind it.
+      const first = consent(['refresh', '--config', workspace.configFile], workspace.dir);
+      expect(first.code).toBe(0);
+      expect(first.stderr).not.toContain('warning');
+      const refresh = consentInBackground(['refresh', '--wait', '--config', workspace.configFile], workspace.dir, { CONSENT_PICKUP_WARNING_MS: '1000' });
+      running.push(refresh);
+      await refresh.stderrContains('one follow-up refresh is queued to start when it ends; waiting for it', 15_000);
+      await refresh.stderrContains(
+        `warning: no worker has picked up the refresh after 1 s; is a worker running for task queue "${workspace.config.temporal.taskQueue}" with this config? ` +
+          'The refresh waits until one starts (`npm start` runs one and stays up; `npm run worker -- --config PATH` runs just the worker)',
+        15_000,
+      );
+      expect(refresh.output.stderr.match(/warning/g)).toHaveLength(1);
+      // It keeps waiting: a worker runs the stuck refresh, then the follow-up it waited for.
+      const runtime = await startRuntime(workspace.config);
+      try {
+        expect(await refresh.exitCode(60_000)).toBe(0);
+        expect(refresh.output.stderr).toMatch(/refresh started: workflow /);
+        expect(refresh.output.stdout).toMatch(/^Refresh run-\S+ \(manual\) published at /);
+      } finally {
+        await runtime.stop();
+      }
+    });
   });
 });
