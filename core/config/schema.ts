@@ -169,6 +169,28 @@ const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = [
   '^\\d{1,3}(?:1{9,}|2{9,}|3{9,}|4{9,}|5{9,}|6{9,}|7{9,}|8{9,}|9{9,})$',
 ];
 
+/**
+ * Declared purposes. Names are trimmed, but only after checking that no two names are one name once
+ * trimmed (purposeMatchKey): trimming first would collapse `Newsletter` and `"Newsletter "` into one key
+ * silently, the last declared regime winning (an opt-in purpose turned opt-out).
+ */
+const purposesSchema = z
+  .record(z.string(), purposeSchema)
+  .superRefine((purposes, ctx) => {
+    const seen = new Map<string, string>();
+    for (const name of Object.keys(purposes)) {
+      const key = purposeMatchKey(name);
+      if (key === '') ctx.addIssue({ code: 'custom', path: [name], message: 'a purpose name cannot be blank' });
+      const other = seen.get(key);
+      if (other !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `purpose names match case-insensitively and trimmed; ${JSON.stringify(name)} clashes with ${JSON.stringify(other)}` });
+      }
+      seen.set(key, name);
+    }
+    if (seen.size === 0) ctx.addIssue({ code: 'custom', message: 'declare at least one purpose' });
+  })
+  .transform((purposes) => Object.fromEntries(Object.entries(purposes).map(([name, purpose]) => [name.trim(), purpose])));
+
 export const matchingSchema = z
   .strictObject({
     /** Exact normalised key values that never match (added to the defaults unless replaceDefaults). */
@@ -266,7 +288,7 @@ export const configSchema = z
       .default({}),
     retention: z.strictObject({ runs: z.number().int().min(1).default(7) }).default({ runs: 7 }),
     matching: matchingSchema,
-    purposes: z.record(z.string().trim().min(1), purposeSchema).refine((p) => Object.keys(p).length > 0, 'declare at least one purpose'),
+    purposes: purposesSchema,
     sources: z.array(sourceSchema).min(1, 'declare at least one source'),
     segments: z.array(segmentSchema).default([]),
     exports: z.array(exportSchema).default([]),

@@ -135,6 +135,18 @@ describe('config loading', () => {
     expect(() => parseConfig(raw, '/p/c.yaml')).not.toThrow();
   });
 
+  it('rejects purpose names that are one name once trimmed (not silently merged, the last regime winning), and trims the names it keeps', () => {
+    for (const clash of ['Newsletter ', ' Newsletter', 'Newsletter\u00a0', 'NEWSLETTER']) {
+      const raw = { ...base(), purposes: { Newsletter: { regime: 'opt-in' }, [clash]: { regime: 'opt-out' } } };
+      expect(errorOf(raw).message).toContain(`purposes.${clash}: purpose names match case-insensitively and trimmed; ${JSON.stringify(clash)} clashes with "Newsletter"`);
+    }
+    const blank = { ...base(), purposes: { Newsletter: { regime: 'opt-in' }, '  ': { regime: 'opt-out' } } };
+    expect(errorOf(blank).message).toContain('a purpose name cannot be blank');
+    const padded = parseConfig({ ...base(), purposes: { ' Newsletter ': { regime: 'opt-in' } } }, '/p/c.yaml');
+    expect(Object.keys(padded.purposes)).toEqual(['Newsletter']);
+    expect(errorOf({ ...base(), purposes: {} }).message).toContain('declare at least one purpose');
+  });
+
   it('rejects duplicate names and reserved attribute names', () => {
     const raw = base();
     raw.sources[1]!.name = 'CRM';
