@@ -155,9 +155,10 @@ const DEFAULT_PLACEHOLDER_EMAIL_PATTERNS = [
 ];
 /**
  * Phones: all zeros, one repeated digit, counting sequences, five digits or fewer; and the same fillers
- * written with a country code or an extension (`+1 (000) 000-0000`, `+49 0000 000000`, `0000-000000 x1`:
- * up to 3 leading digits, six or more zeros, up to 4 trailing digits; `+49 1111 111111`: up to 3 leading
- * digits, then one non-zero digit nine or more times).
+ * written with a country code (after `+` or `00`), a trunk `0` or an extension: `+1 (000) 000-0000`,
+ * `0049 0000 000000`, `0000-000000 x1` (up to 3 leading digits, six or more zeros, up to 4 trailing
+ * digits); `+49 1111 111111` (up to 3 leading digits, one non-zero digit nine or more times);
+ * `+1 123-456-7890`, `01234 567890` (up to 3 leading digits and a 0, then 123456789 and maybe 0).
  */
 const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = [
   '^0+$',
@@ -165,8 +166,9 @@ const DEFAULT_PLACEHOLDER_PHONE_PATTERNS = [
   '^1234567890?$',
   '^0123456789$',
   '^\\d{1,5}$',
-  '^\\d{0,3}0{6,}\\d{0,4}$',
-  '^\\d{1,3}(?:1{9,}|2{9,}|3{9,}|4{9,}|5{9,}|6{9,}|7{9,}|8{9,}|9{9,})$',
+  '^(?:00)?\\d{0,3}0{6,}\\d{0,4}$',
+  '^(?:00)?\\d{1,3}(?:1{9,}|2{9,}|3{9,}|4{9,}|5{9,}|6{9,}|7{9,}|8{9,}|9{9,})$',
+  '^(?:00)?\\d{0,3}0?1234567890?$',
 ];
 
 /**
