@@ -20,7 +20,7 @@ import { segmentMembersTable } from '../segments/segment-tables.js';
 import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
 import { exportPaths, prepareExportFolders, type ExportFileKind, type ExportFormat } from './export-paths.js';
-import { resolveExportFields } from './export-fields.js';
+import { resolveExportFields, type ExportField } from './export-fields.js';
 import { DORMANT_EXPORT_CUSTOMERS, exportChangesTable, exportMembersTable, exportRowsTable } from './export-tables.js';
 import { sha256File } from './file-checksum.js';
 import { neutraliseFormulaSql } from './spreadsheet-safe.js';
@@ -116,6 +116,34 @@ async function buildMembership(connection: DuckDBConnection, config: LoadedConfi
   await writeMembershipChanges(connection, { members, changes: exportChangesTable(exportIndex) }, { table: 'export_members', name: exportConfig.name });
 }
 
+/**
+ * The customer rows removed-file rows are written from: the fields as the previous run delivered them
+ * (`prev.customers`), so downstream can match what it received and suppress it — a customer whose email
+ * changed along with the withdrawal is removed under the email it was sent, not the new one. A customer
+ * id that no longer exists (merged into another customer, or its records deleted) is written as the id
+ * alone when the export writes `customer_id` (an erased person's email is not written again); without
+ * `customer_id` an id-only row would be blank and identify nobody, so it keeps the delivered fields.
+ * A dormant export put back (dormant-exports.ts) may remove an id that was gone before the previous run:
+ * its last-known fields are in the previous run's dormant customers. Ids the previous run cannot describe
+ * keep their current fields. The first branch gives the relation the current columns (BY NAME).
+ */
+async function removedRowsCustomers(connection: DuckDBConnection, ids: string, fields: readonly ExportField[]): Promise<string> {
+  if (!(await previousHasTable(connection, 'customers'))) return 'customers';
+  const identifiedById = fields.some((field) => field.sql === 'm.customer_id');
+  const removed = (alias: string) => `${alias}.customer_id IN (SELECT customer_id FROM ${ids})`;
+  const exists = (table: string, alias: string) => `EXISTS (SELECT 1 FROM ${table} e WHERE e.customer_id = ${alias}.customer_id)`;
+  const stillExists = (alias: string) => (identifiedById ? ` AND ${exists('customers', alias)}` : '');
+  const parts = ['SELECT * FROM customers WHERE FALSE', `SELECT p.* FROM prev.customers p WHERE ${removed('p')}${stillExists('p')}`];
+  const dormant = await previousHasTable(connection, DORMANT_EXPORT_CUSTOMERS);
+  if (dormant) {
+    parts.push(`SELECT d.* FROM prev.${DORMANT_EXPORT_CUSTOMERS} d WHERE ${removed('d')} AND NOT ${exists('prev.customers', 'd')}${stillExists('d')}`);
+  }
+  parts.push(
+    `SELECT x.* FROM customers x WHERE ${removed('x')} AND NOT ${exists('prev.customers', 'x')}${dormant ? ` AND NOT ${exists(`prev.${DORMANT_EXPORT_CUSTOMERS}`, 'x')}` : ''}`,
+  );
+  return `(${parts.join('\n          UNION ALL BY NAME\n          ')})`;
+}
+
 async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {
   const fields = resolveExportFields(config, exportIndex);
   const params = Object.assign({}, ...fields.map((field) => field.params)) as Record<string, string>;
@@ -127,27 +155,7 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
     kind === 'full'
       ? exportMembersTable(exportIndex)
       : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
-  // A removed customer id that no longer exists (merged into another customer, or its records deleted)
-  // has no current fields. With customer_id among the fields, its row is the id alone (an erased
-  // person's email is not written again). Without it, an id-only row would be blank and identify nobody,
-  // so the row carries the fields the previous run delivered for that id, for downstream to suppress.
-  // A dormant export put back (dormant-exports.ts) may remove an id that was gone before the previous run:
-  // its fields as last known are in the previous run's dormant customers.
-  const identifiedById = fields.some((field) => field.sql === 'm.customer_id');
-  const customers =
-    kind === 'removed' && !identifiedById && (await previousHasTable(connection, 'customers'))
-      ? `(SELECT * FROM customers
-          UNION ALL BY NAME
-          SELECT p.* FROM prev.customers p WHERE p.customer_id IN (SELECT customer_id FROM ${ids}) AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.customer_id = p.customer_id)${
-            (await previousHasTable(connection, DORMANT_EXPORT_CUSTOMERS))
-              ? `
-          UNION ALL BY NAME
-          SELECT d.* FROM prev.${DORMANT_EXPORT_CUSTOMERS} d WHERE d.customer_id IN (SELECT customer_id FROM ${ids})
-            AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.customer_id = d.customer_id)
-            AND NOT EXISTS (SELECT 1 FROM prev.customers y WHERE y.customer_id = d.customer_id)`
-              : ''
-          })`
-      : 'customers';
+  const customers = kind === 'removed' ? await removedRowsCustomers(connection, ids, fields) : 'customers';
   await dropTableOrView(connection, exportRowsTable(exportIndex, kind));
   await execute(connection, {
     sql: `CREATE TABLE ${exportRowsTable(exportIndex, kind)} AS

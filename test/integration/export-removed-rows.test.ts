@@ -1,8 +1,9 @@
 /**
- * Removed delta rows must identify the person, so downstream tools can suppress them. A customer id that
- * no longer exists in the new run (merged into another customer, or its records deleted) is identified by
- * the id when the export writes customer_id; otherwise its row carries the fields the previous run had
- * for it, not a blank row.
+ * Removed delta rows must identify the person as downstream received them, so downstream tools can
+ * suppress them: the fields the previous run delivered, not the current ones (an email changed with the
+ * withdrawal must not hide it). A customer id that no longer exists in the new run (merged into another
+ * customer, or its records deleted) is identified by the id when the export writes customer_id; otherwise
+ * its row carries the fields the previous run had for it, not a blank row.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,5 +51,21 @@ describe('removed delta rows', () => {
     // With the id among the fields, the old ids identify them: nothing else is written again (erasure).
     const idsRemoved = readFileSync(path.join(dir, 'out/mail-ids/runs/run-2/mail-ids.removed.csv'), 'utf8');
     expect(idsRemoved).toBe(`customer_id,email,phone\n${idsBefore.map((line) => `${line.split(',')[0]},,`).sort().join('\n')}\n`);
+  });
+
+  it('carry the fields as delivered: a withdrawal that comes with a new email is removed under the email downstream received', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value,date\nk1,anna.old@example.org,Newsletter,yes,2024-01-01\nk2,ben@example.org,Newsletter,yes,2024-01-01\n');
+    writeFileSync(path.join(dir, 'crm.csv'), 'id,email,phone\na1,anna.old@example.org,5550002222\nb1,ben@example.org,\n');
+    await refreshLocally(config(dir), { runId: 'run-1', runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    const idsBefore = readFileSync(path.join(dir, 'out/mail-ids/mail-ids.csv'), 'utf8');
+    const anna = idsBefore.split('\n').find((line) => line.includes('anna.old@'))!.split(',')[0]!;
+    // Run 2: Anna's record has a new email and phone, and she withdraws (keyed by the new email).
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value,date\nk1,anna.old@example.org,Newsletter,yes,2024-01-01\nk2,ben@example.org,Newsletter,yes,2024-01-01\nk3,anna.new@example.org,Newsletter,no,2024-03-01\n');
+    writeFileSync(path.join(dir, 'crm.csv'), 'id,email,phone\na1,anna.new@example.org,5550003333\nb1,ben@example.org,\n');
+    await refreshLocally(config(dir), { runId: 'run-2', runStartedAt: new Date('2024-04-02T00:00:00Z') });
+    expect(readFileSync(path.join(dir, 'out/mail/runs/run-2/mail.removed.csv'), 'utf8')).toBe('email\nanna.old@example.org\n');
+    expect(readFileSync(path.join(dir, 'out/mail-ids/runs/run-2/mail-ids.removed.csv'), 'utf8')).toBe(`customer_id,email,phone\n${anna},anna.old@example.org,5550002222\n`);
+    expect(readFileSync(path.join(dir, 'out/mail/mail.csv'), 'utf8')).toBe('email\nben@example.org\n');
   });
 });
