@@ -145,10 +145,13 @@ def main():
     lap("import")
 
     # ---- unify -----------------------------------------------------------------------------------
-    # The product's built-in "local part repeats the domain" check (x@x.com): split_part(e, '@', 1) = split_part(split_part(e, '@', 2), '.', 1).
+    # The product's built-in "local part repeats the domain" check (x@x.com, 123@123.com, test@test.de): the
+    # local part equals the domain's first label and is one character, digits or a filler word.
     parts = pl.col("email").str.split("@")
-    local_repeats_domain = (parts.list.get(0, null_on_oob=True) != "") & (
-        parts.list.get(0, null_on_oob=True) == parts.list.get(1, null_on_oob=True).str.split(".").list.first())
+    local = parts.list.get(0, null_on_oob=True)
+    filler_words = ["test", "abc", "asdf", "qwerty", "xxx", "aaa", "xyz", "email", "mail", "sample", "example", "demo"]
+    local_repeats_domain = (local == parts.list.get(1, null_on_oob=True).str.split(".").list.first()) & (
+        (local.str.len_chars() == 1) | local.str.contains(r"^[0-9]+$") | local.is_in(filler_words))
     records = records.with_columns(
         (pl.col("email").is_in(placeholder_emails) | pl.col("email").str.contains(email_pattern) | local_repeats_domain).fill_null(False).alias("email_ph"),
         pl.col("phone").str.contains(phone_pattern).fill_null(False).alias("phone_ph"),

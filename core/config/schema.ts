@@ -142,7 +142,7 @@ const DEFAULT_PLACEHOLDER_EMAILS = [
 /**
  * Defaults catch the usual "no email" fillers without touching plausible real addresses: local parts that
  * say "none/unknown/noreply/declined" (also in German), values without an @, and an @ with no letter or
- * digit on one side (`@`, `-@-`). The local part repeating the domain (`x@x.com`, `test@test.de`) is a
+ * digit on one side (`@`, `-@-`). A short, numeric or filler local part repeating the domain (`x@x.com`, `test@test.de`) is a
  * built-in check of its own (placeholders.ts: RE2 has no back-references). (example.com and friends are NOT
  * blocked: they are common in test and demo data whose records must still merge.)
  */

@@ -29,7 +29,11 @@ export interface PlaceholderRules {
   /** Combined alternation of every email pattern, or undefined when there are none. */
   readonly emailPattern: string | undefined;
   readonly phonePattern: string | undefined;
-  /** Built-in (off with replaceDefaults): an email whose local part repeats the domain's first label (`x@x.com`). */
+  /**
+   * Built-in (off with replaceDefaults): an email whose local part repeats the domain's first label and is
+   * one character, digits or a filler word (`x@x.com`, `123@123.com`, `test@test.de`; not `max@max.de`:
+   * a vanity domain is a real address, and consent keyed by a placeholder is an orphan).
+   */
   readonly emailRepeatsDomain: boolean;
 }
 
@@ -38,6 +42,9 @@ export interface SqlFragment {
   readonly sql: string;
   readonly params: Readonly<Record<string, DuckDBValue>>;
 }
+
+/** Local parts that, repeated as the domain, are fillers (emailRepeatsDomain). Fixed words, spliced as a SQL list literal. */
+const FILLER_WORDS = "['test', 'abc', 'asdf', 'qwerty', 'xxx', 'aaa', 'xyz', 'email', 'mail', 'sample', 'example', 'demo']";
 
 const REPEATED_DIGIT_BACKREFERENCE = '^(\\d)\\1+$';
 const REPEATED_DIGIT_RE2 = '^(?:0{2,}|1{2,}|2{2,}|3{2,}|4{2,}|5{2,}|6{2,}|7{2,}|8{2,}|9{2,})$';
@@ -125,7 +132,10 @@ export function placeholderSql(rules: PlaceholderRules, kind: KeyKind, expressio
     params[`ph_${kind}_pattern`] = pattern;
   }
   if (kind === 'email' && rules.emailRepeatsDomain) {
-    tests.push(`(split_part(${expression}, '@', 1) <> '' AND split_part(${expression}, '@', 1) = split_part(split_part(${expression}, '@', 2), '.', 1))`);
+    const local = `split_part(${expression}, '@', 1)`;
+    tests.push(
+      `(${local} = split_part(split_part(${expression}, '@', 2), '.', 1) AND (length(${local}) = 1 OR regexp_full_match(${local}, '[0-9]+') OR list_contains(${FILLER_WORDS}, ${local})))`,
+    );
   }
   if (tests.length === 0) return { sql: 'FALSE', params };
   return { sql: `coalesce(${expression} IS NOT NULL AND (${tests.join(' OR ')}), FALSE)`, params };
