@@ -27,22 +27,28 @@ export function trimSql(expression: string): string {
 
 /**
  * The wrappers an address arrives in from mail clients and spreadsheets are not part of it: quotes around
- * the whole value (`"bob@example.com"`, `'bob@example.com'`, typographic ones), `mailto:`, a display name
- * with the address in angle brackets (`Bob <bob@example.com>`), a sentence's trailing dot. A quoted local
- * part (`"bob"@example.com`) does not end in a quote and keeps its quotes. Only values holding `<`,
- * starting `mailto:` or ending in `.` or a quote pay for the regular expressions.
+ * the whole value (`"bob@example.com"`, `'…'`, backticks, typographic `“…”`, German `„…“`, guillemets
+ * `«…»` `‹…›`), `mailto:`, a display name with the address in angle brackets (`Bob <bob@example.com>`), a
+ * sentence's trailing dot, a list's trailing `;` or `,`. A quoted local part (`"bob"@example.com`) does not
+ * end in a quote and keeps its quotes. Only values holding `<`, starting `mailto:` or ending in one of
+ * CLOSING_QUOTES pay for the regular expressions.
  */
-const WRAPPING_QUOTES = `^["'\u2018\u201c]+(.*[^"'\u2019\u201d])["'\u2019\u201d]+$`;
-const CLOSING_QUOTES = `"'\u2019\u201d`;
+const WRAPPING_QUOTES = `^["'\`\u2018\u201c\u201e\u00ab\u2039]+(.*[^"'\`\u2019\u201c\u201d\u00bb\u203a])["'\`\u2019\u201c\u201d\u00bb\u203a]+$`;
+/** Last characters that send a value through the unwrapping: closing quotes and the trailing punctuation TRAILING_DOTS drops. */
+const CLOSING_QUOTES = `"'\`\u2019\u201c\u201d\u00bb\u203a.;,`;
 const EMAIL_IN_ANGLE_BRACKETS = '^[^<>]*<([^<>]*@[^<>]*)>[^<>]*$';
 const MAILTO_PREFIX = '^mailto:';
-const TRAILING_DOTS = '\\.+$';
+const TRAILING_DOTS = '[.;,]+$';
 
 /** email → Unicode NFC, trimmed, lower-cased, unwrapped (see above); blank → NULL. */
 export function normaliseEmailSql(expression: string): string {
   const basic = `lower(${trimSql(`nfc_normalize(CAST(${expression} AS VARCHAR))`)})`;
-  const unquoted = trimSql(`regexp_replace(${basic}, '${WRAPPING_QUOTES.replaceAll("'", "''")}', '\\1')`);
-  const unwrapped = trimSql(
+  // Only the rare values with a wrapper take this branch: it trims with the plain regular expression,
+  // because trimSql repeats its argument and nested trimSql calls would repeat `basic` exponentially.
+  // A list's trailing `;`/`,` first (it may follow a closing quote), then the quotes, then the rest.
+  const trim = (value: string) => `regexp_replace(${value}, ${EDGE_WHITESPACE}, '', 'g')`;
+  const unquoted = trim(`regexp_replace(${trim(`regexp_replace(${basic}, '${TRAILING_DOTS}', '')`)}, '${WRAPPING_QUOTES.replaceAll("'", "''")}', '\\1')`);
+  const unwrapped = trim(
     `regexp_replace(regexp_replace(regexp_replace(${unquoted}, '${EMAIL_IN_ANGLE_BRACKETS}', '\\1'), '${MAILTO_PREFIX}', ''), '${TRAILING_DOTS}', '')`,
   );
   const endsInQuote = `contains('${CLOSING_QUOTES.replaceAll("'", "''")}', ${basic}[-1])`;
@@ -132,6 +138,8 @@ export function normaliseEmailValue(value: string): string | undefined {
   let normalised = value.normalize('NFC').replace(EDGE_WHITESPACE_JS, '').toLowerCase();
   if (normalised.includes('<') || normalised.startsWith('mailto:') || normalised.endsWith('.') || (normalised !== '' && CLOSING_QUOTES.includes(normalised.slice(-1)))) {
     normalised = normalised
+      .replace(new RegExp(TRAILING_DOTS), '')
+      .replace(EDGE_WHITESPACE_JS, '')
       .replace(new RegExp(WRAPPING_QUOTES, 's'), '$1')
       .replace(EDGE_WHITESPACE_JS, '')
       .replace(new RegExp(EMAIL_IN_ANGLE_BRACKETS), '$1')

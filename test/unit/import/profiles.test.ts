@@ -106,6 +106,12 @@ describe('primary keys, keys and attributes', () => {
       ['12', '"<bob@example.com>"'],
       ['13', '"bob"@example.com'], // a quoted local part keeps its quotes
       ['14', '"bob@example.com'], // only an opening quote: left as it is
+      ['15', '\u201ebob@example.com\u201c'],
+      ['16', '\u00abbob@example.com\u00bb'],
+      ['17', '`bob@example.com`'],
+      ['18', 'bob@example.com;'],
+      ['19', '"bob@example.com", '],
+      ['20', '\u2039bob@example.com\u203a'],
     ];
     const file = ws.write('crm.csv', `contact_id,email,phone,first_name,country\n${rows.map(([id, email]) => `${id},"${email!.replaceAll('"', '""')}",,,`).join('\n')}\n`);
     await importAll(db, ws.config([crmSource(file)]));
@@ -124,6 +130,12 @@ describe('primary keys, keys and attributes', () => {
       'bob@example.com',
       '"bob"@example.com',
       '"bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
+      'bob@example.com',
     ]);
     // The JavaScript mirror (configured placeholders, CLI look-ups) agrees.
     expect(rows.map(([, email]) => normaliseEmailValue(email!) ?? null)).toEqual((await profileRecords(db, 'record_id, email')).map((row) => row['email']));
