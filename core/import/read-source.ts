@@ -353,7 +353,14 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     sql: `SELECT count(*) AS records, count(*) FILTER (WHERE json_type(json) = 'OBJECT') AS objects, count(*) FILTER (WHERE json IS NULL) AS invalid FROM ${read}`,
   });
   const records = Number(counts?.records ?? 0);
-  if (records === 0) throw new SourceError(source.name, source.path, 'file has no JSON records');
+  if (records === 0 && source.allowEmpty === true) {
+    // An empty snapshot the source allows: no rows, no keys to map (nothing can be misread).
+    const empty = wanted.map((_, i) => `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(`f${i}`)}`).join(', ');
+    await execute(connection, { sql: `${createWorkTableSql(index, 'rows')} AS SELECT CAST(NULL AS BIGINT) AS row_no, ${empty} WHERE FALSE` });
+    await execute(connection, { sql: `${createWorkTableSql(index, 'reader_rejects')} (${REJECT_COLUMNS})` });
+    return;
+  }
+  if (records === 0) throw new SourceError(source.name, source.path, 'file has no JSON records (set allowEmpty: true on the source if it may be empty)');
   if (Number(counts?.objects ?? 0) === 0) {
     // Without a single object there are no keys to map: say why (a JSON array file, another encoding, not JSON).
     const invalid = Number(counts?.invalid ?? 0);

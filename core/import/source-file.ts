@@ -1,6 +1,7 @@
 /**
  * File-level checks before a source is read: a missing, unreadable or empty file fails the import with a
- * SourceError (non-retryable) instead of an obscure reader error.
+ * SourceError (non-retryable) instead of an obscure reader error. An empty JSON lines file is a valid empty
+ * snapshot when the source says `allowEmpty` (CSV keeps its header, Parquet its schema, when empty).
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
@@ -24,7 +25,8 @@ export async function checkSourceFile(source: SourceConfig, index?: number): Pro
     if (code === 'EACCES' || code === 'EPERM') throw fail('file is not readable (permission denied)');
     throw fail(`file cannot be read (${code ?? 'unknown error'})`);
   }
-  if (size === 0) throw fail('file is empty (0 bytes)');
+  // A JSON lines snapshot with no records can only be an empty file; a source that may be empty says so.
+  if (size === 0 && !(source.format === 'jsonl' && source.allowEmpty === true)) throw fail('file is empty (0 bytes)');
 }
 
 /** The column names a source config maps, each once, in config order. */

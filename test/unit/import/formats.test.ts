@@ -176,6 +176,20 @@ describe('JSON lines', () => {
     expect(await rejectTuples(db)).toEqual([['people', 2, null, 'malformed row']]);
   });
 
+  test('an empty JSON lines file is an empty snapshot when the source allows it, else a clear error', async () => {
+    const file = ws.write('consent.jsonl', '');
+    const source = { name: 'events', type: 'consent', format: 'jsonl', path: file, primaryKey: 'id', keys: { email: 'email' }, option: 'opt', value: 'val' };
+    const error = await importAll(db, ws.config([crmSource(path.join(FIXTURES, 'crm_contacts.csv')), source])).catch((e: unknown) => e);
+    expect(String(error)).toContain('file is empty (0 bytes)');
+    const [, result] = await importAll(db, ws.config([crmSource(path.join(FIXTURES, 'crm_contacts.csv')), { ...source, allowEmpty: true }]));
+    expect(result).toMatchObject({ rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, consentFacts: 0 });
+    expect(await db.rows("SELECT count(*) AS n FROM consent_records WHERE source = 'events'")).toEqual([{ n: '0' }]);
+    // Blank lines only: the same empty snapshot.
+    ws.write('consent.jsonl', '\n\n');
+    const [, blank] = await importAll(db, ws.config([crmSource(path.join(FIXTURES, 'crm_contacts.csv')), { ...source, allowEmpty: true }]));
+    expect(blank).toMatchObject({ rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, consentFacts: 0 });
+  });
+
   test('a byte order mark before the first line (Windows editors) does not cost the first record', async () => {
     const lines = ['{"id": "u1", "email": "ann@example.org"}', '{"id": "u2", "email": "bob@example.org"}', ''];
     for (const [name, newline] of [['lf.jsonl', '\n'], ['crlf.jsonl', '\r\n']] as const) {
@@ -197,7 +211,9 @@ describe('JSON lines', () => {
   test('a file without records, and a missing key, fail the import', async () => {
     const blank = ws.write('blank.jsonl', '\n\n');
     const source = { name: 'people', type: 'profiles', format: 'jsonl', path: blank, primaryKey: 'id', keys: { email: 'email' } };
-    expect((await expectSourceError(ws.config([source]), 0)).message).toBe(`source "people" (${blank}): file has no JSON records`);
+    expect((await expectSourceError(ws.config([source]), 0)).message).toBe(
+      `source "people" (${blank}): file has no JSON records (set allowEmpty: true on the source if it may be empty)`,
+    );
 
     const noEmail = ws.write('people.jsonl', '{"id": 1}\n');
     expect((await expectSourceError(ws.config([{ ...source, path: noEmail }]), 0)).message).toBe(
