@@ -6,7 +6,12 @@
  * - key_kind 'email' / 'phone': the fact belongs to every customer owning that normalised key in
  *   `customer_keys`, whichever source the key came from and whether or not that source matches on it.
  * - Orphans (reported in `consent_orphans`, never applied):
- *     'placeholder key' — the key is a placeholder (checked first: a shared dummy address is nobody's);
+ *     'placeholder key' — the key is a placeholder (checked first: a shared dummy address is nobody's) and
+ *                         the fact is a grant, or nobody holds the key, or more customers hold it than
+ *                         `placeholderDenialOwners` (matching.maxClusterSize). A denial keyed by a
+ *                         placeholder that at most that many customers hold applies to each of them: the
+ *                         key may be a real address the defaults took for a filler (`x@x.com`), and a
+ *                         withdrawal must never be lost; beyond that size it is a filler shared by crowds;
  *     'no customer'     — no customer owns the key / record;
  *     'ambiguous key'   — several customers own the key (e.g. after a refused cluster) and the fact is a
  *                         grant: a grant is never spread over people it may not belong to.
@@ -67,8 +72,8 @@ function resolvedFacts(perOwner: boolean): string {
 
 /** The facts that are orphans (one row per fact) and the facts applied (one row per owner), see above. */
 const FUTURE_GRANT = futureGrantSql('consent_date', 'granted', '(SELECT future_after FROM _consent_run_clock)');
-const ORPHAN = `owners = 0 OR (owners > 1 AND granted) OR ${FUTURE_GRANT}`;
-const APPLIED = `(owners = 1 OR (owners > 1 AND NOT granted)) AND NOT ${FUTURE_GRANT}`;
+const ORPHAN = `owners = 0 OR (granted AND (owners > 1 OR placeholder)) OR ${FUTURE_GRANT}`;
+const APPLIED = `owners > 0 AND (NOT granted OR (owners = 1 AND NOT placeholder)) AND NOT ${FUTURE_GRANT}`;
 
 export interface AttachOptions {
   /** The run's start: grants dated more than a day later are 'future-dated grant' orphans. */
@@ -81,6 +86,8 @@ export interface AttachOptions {
   readonly materialise?: { readonly purposes: readonly string[] };
   /** `SELECT count(*) FROM consent_records` when the caller already has it (a view over every fact: a full scan). */
   readonly consentFacts?: number;
+  /** A denial keyed by a placeholder applies to its holders when they are at most this many (matching.maxClusterSize); default 0: never. */
+  readonly placeholderDenialOwners?: number;
 }
 
 export async function attachConsent(connection: DuckDBConnection, rules: PlaceholderRules, options: AttachOptions): Promise<AttachStats> {
@@ -90,12 +97,13 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
     params: { future_after: timestampParam(futureGrantLimit(options.runStartedAt)) },
   });
   // Every profile key with its owners: one row per (key, owning customer), `first` marking one of them;
-  // a placeholder key has one row with owners 0 and no cluster (nobody's key).
+  // a placeholder key held by more customers than placeholderDenialOwners has one row with owners 0 and no
+  // cluster (nobody's key); one held by fewer keeps its owners, for denials only (APPLIED).
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _consent_key_owners AS
           SELECT k.key_kind, k.key_value, k.placeholder,
-                 CASE WHEN k.placeholder THEN 0 ELSE o.owners END AS owners,
-                 CASE WHEN NOT k.placeholder THEN o.cluster END AS cluster,
+                 CASE WHEN k.placeholder AND o.owners > $denial_owners THEN 0 ELSE o.owners END AS owners,
+                 CASE WHEN NOT k.placeholder OR o.owners <= $denial_owners THEN o.cluster END AS cluster,
                  o.first
           FROM _unify_keys k
           JOIN (SELECT kc.kid, kc.cluster, n.owners, kc.cluster = n.owner AS first
@@ -103,7 +111,8 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
                 JOIN (SELECT kid, CAST(count(*) AS INTEGER) AS owners, min(cluster) AS owner
                       FROM _unify_key_clusters GROUP BY kid) n ON n.kid = kc.kid) o
             ON o.kid = k.kid
-          WHERE o.first OR NOT k.placeholder`,
+          WHERE o.first OR NOT k.placeholder OR o.owners <= $denial_owners`,
+    params: { denial_owners: options.placeholderDenialOwners ?? 0 },
   });
   // Owners of the profile records that carry consent (only those referenced by a 'record' fact).
   await execute(connection, {

@@ -93,6 +93,7 @@ export async function unify(connection: DuckDBConnection, config: LoadedConfig, 
     const attached = await attachConsent(connection, rules, {
       runStartedAt: options.runStartedAt,
       consentFacts: facts,
+      placeholderDenialOwners: config.matching.maxClusterSize,
       ...(slices > 1 ? { materialise: { purposes: Object.keys(config.purposes) } } : {}),
     });
     const effectiveGranted = await computeEffectiveConsent(connection, config, options.runStartedAt, slices);

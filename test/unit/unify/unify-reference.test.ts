@@ -139,15 +139,17 @@ function reference(data: Dataset): Expected {
   const attached = new Map<string, ConsentInput[]>();
   for (const fact of data.consents) {
     const key = fact.kind === 'record' ? fact.key : normalise(fact.kind, fact.key)!;
-    if (fact.kind !== 'record' && PLACEHOLDER[fact.kind].has(key)) {
-      orphans.push(`${fact.id}|placeholder key`);
-      continue;
-    }
     const owners = new Set<string>();
     records.forEach((r, i) => {
       const owns = fact.kind === 'record' ? r.source === fact.source && r.id === key : (fact.kind === 'email' ? r.email : r.phone) === key;
       if (owns) owners.add(customerOf[i]!);
     });
+    // A placeholder key is nobody's, except that a denial applies to its holders when they are few
+    // (at most maxClusterSize): a withdrawal must never be lost.
+    if (fact.kind !== 'record' && PLACEHOLDER[fact.kind].has(key) && (fact.granted || owners.size === 0 || owners.size > data.maxClusterSize)) {
+      orphans.push(`${fact.id}|placeholder key`);
+      continue;
+    }
     if (owners.size === 0) orphans.push(`${fact.id}|no customer`);
     else if (owners.size > 1 && fact.granted) orphans.push(`${fact.id}|ambiguous key`);
     else for (const owner of owners) attached.set(`${owner}|${fact.purpose}`, [...(attached.get(`${owner}|${fact.purpose}`) ?? []), fact]);

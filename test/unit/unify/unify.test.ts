@@ -98,7 +98,7 @@ const CONSENTS: ConsentInput[] = [
   consent('k16', 'alice@mail.com', 'Sale of data', true, '2020-01-01'),
   sms('p1', '555-123-4567', 'Product updates', false, '2025-05-01'), // same day as k8: denial wins
   sms('p2', '+44 7700 900001', 'Sale of data', false, null), // undated: ranks below k16
-  sms('p3', '0000000', 'Sale of data', false, '2024-01-01'), // placeholder key
+  sms('p3', '0000000', 'Sale of data', false, '2024-01-01'), // a denial on a placeholder two customers hold → both
   carried('c1', 'Product updates', true, '2023-01-01'), // expired on 2025-01-01
   carried('c12', 'Product updates', false, null), // undated: older than k14
   carried('c999', 'Newsletter', true, '2024-01-01'), // no such record
@@ -139,9 +139,9 @@ describe('unify: hand-made dataset', () => {
       refusedKeys: 5,
       refusedClusters: 1,
       consentFacts: 22,
-      attachedFacts: 16,
-      orphanFacts: 6,
-      effectiveGranted: { Newsletter: 2, 'Product updates': 1, 'Sale of data': 16 },
+      attachedFacts: 17,
+      orphanFacts: 5,
+      effectiveGranted: { Newsletter: 2, 'Product updates': 1, 'Sale of data': 14 },
     });
   });
 
@@ -238,7 +238,6 @@ describe('unify: hand-made dataset', () => {
       { source: 'consent', consent_id: 'k3', row_no: '3', key_kind: 'email', reason: 'ambiguous key' },
       { source: 'consent', consent_id: 'k9', row_no: '9', key_kind: 'email', reason: 'no customer' },
       { source: 'crm', consent_id: 'c999', row_no: '22', key_kind: 'record', reason: 'no customer' },
-      { source: 'sms', consent_id: 'p3', row_no: '19', key_kind: 'phone', reason: 'placeholder key' },
     ]);
   });
 
@@ -260,6 +259,9 @@ describe('unify: hand-made dataset', () => {
     set(DAVE, 'Newsletter', true, 'record', 'consent', 'k15', null, 1); // undated, only record
     set(DAVE, 'Product updates', true, 'record', 'consent', 'k14', '2024-12-01', 2); // not yet expired; undated denial older
     set(ERIN, 'Product updates', false, 'expired', 'consent', 'k13', null, 1); // undated grant under expiry
+    // A denial keyed by a placeholder applies to its holders when they are few (≤ maxClusterSize): a withdrawal is never lost.
+    set(md5Id('shop:s3'), 'Sale of data', false, 'record', 'sms', 'p3', '2024-01-01', 1);
+    set(md5Id('shop:s4'), 'Sale of data', false, 'record', 'sms', 'p3', '2024-01-01', 1);
     const customers = [...new Set(rows.map((row) => row['customer_id'] as string))].sort();
     expect(customers).toHaveLength(18);
     const expected: Row[] = [];
