@@ -61,7 +61,7 @@ def main():
                           "no@email.com", "unknown@unknown.com", "email@email.com"]
     email_pattern = ("^(no|none|noemail|no-email|no_email|no\\.email|nomail|no-mail|no\\.mail|donotreply|do-not-reply|noreply|no-reply|unknown"
                      "|null|nil|na|n/a|nobody|dummy|fake|invalid|declined|refused|notprovided|not-provided|not_provided|not\\.provided"
-                     "|noaddress|noname|keine|kein|keinemail|keine-email|keine\\.email|unbekannt)@|^[^@]*$|^[^\\p{L}\\p{N}]*@|@[^\\p{L}\\p{N}]*$")
+                     "|noaddress|noname|keine|kein|keinemail|keine-email|keine\\.email|unbekannt|ohne|n\\.a|n\\.v|k\\.a|keineangabe|keine-angabe|keine\\.angabe)@|^[^@]*$|^[^\\p{L}\\p{N}]*@|@[^\\p{L}\\p{N}]*$")
     phone_pattern = (r"^0+$|^(?:0{2,}|1{2,}|2{2,}|3{2,}|4{2,}|5{2,}|6{2,}|7{2,}|8{2,}|9{2,})$|^1234567890?$|^0123456789$|^\d{1,5}$"
                      r"|^(?:00)?\d{0,3}0{6,}\d{0,4}$|^(?:00)?\d{1,3}(?:1{9,}|2{9,}|3{9,}|4{9,}|5{9,}|6{9,}|7{9,}|8{9,}|9{9,})$"
                      r"|^(?:00)?\d{0,3}0?1234567890?$")

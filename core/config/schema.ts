@@ -148,7 +148,8 @@ const DEFAULT_PLACEHOLDER_EMAILS = [
  */
 const DEFAULT_PLACEHOLDER_EMAIL_PATTERNS = [
   '^(no|none|noemail|no-email|no_email|no\\.email|nomail|no-mail|no\\.mail|donotreply|do-not-reply|noreply|no-reply|unknown|null|nil|na|n/a|nobody|dummy|fake|invalid|' +
-    'declined|refused|notprovided|not-provided|not_provided|not\\.provided|noaddress|noname|keine|kein|keinemail|keine-email|keine\\.email|unbekannt)@',
+    'declined|refused|notprovided|not-provided|not_provided|not\\.provided|noaddress|noname|keine|kein|keinemail|keine-email|keine\\.email|unbekannt|' +
+    'ohne|n\\.a|n\\.v|k\\.a|keineangabe|keine-angabe|keine\\.angabe)@',
   '^[^@]*$',
   '^[^\\p{L}\\p{N}]*@',
   '@[^\\p{L}\\p{N}]*$',

@@ -66,7 +66,7 @@ describe('placeholder keys', () => {
   it('default emails: fillers with no letter or digit beside the @, declined/German "none" words, a local part repeating the domain', async () => {
     const rules = await loadPlaceholderRules(connection, testConfig(base));
     const fillers = ['@', '-@-', '.@example.org', 'ann@-', 'no.email@company.com', 'keine@email.de', 'declined@shop.com', 'refused@shop.com',
-      'x@x.com', 'a@a.com', '123@123.com', 'test@test.de', 'é@é.fr'];
+      'x@x.com', 'a@a.com', '123@123.com', 'test@test.de', 'é@é.fr', 'ohne@email.de', 'n.a@example.com'];
     const real = ['x@y.com', 'ann@ann-smith.com', 'ann.test@test.de', 'declined.smith@shop.com', 'kein.name@shop.de', 'anna@annaberg.de',
       'max@max.de', 'info@info.de']; // a vanity domain is a real address
     const result = await flagged(rules, 'email', [...fillers, ...real]);
