@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from '../../core/db/connection.js';
 import { lastDeliveries, type DeliveryRecord } from '../../core/exports/index.js';
-import { normaliseEmailValue, normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
+import { isScientificNotation, normaliseEmailValue, normalisePhoneValue, phoneNumberingOf, type PhoneNumbering } from '../../core/sql/normalise.js';
 import { warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { withCurrentRun } from '../current-run-reader.js';
@@ -22,9 +22,6 @@ export function lookupKey(raw: string, numbering?: PhoneNumbering): { kind: 'ema
   return phone ? { kind: 'phone', value: phone } : undefined;
 }
 
-/** A number a spreadsheet turned into scientific notation (`4.91511E+12`), as core/sql/normalise.ts's SCIENTIFIC. */
-const SCIENTIFIC_NOTATION = /^\s*[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+\s*$/;
-
 /**
  * Why `raw` is no look-up key (lookupKey gave none), in one line. The input is quoted only when it is
  * scientific notation (no longer a usable phone number); other input may be a name: never echoed.
@@ -32,7 +29,7 @@ const SCIENTIFIC_NOTATION = /^\s*[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+\s*$/;
 export function lookupKeyProblem(raw: string): string {
   const trimmed = raw.normalize('NFC').trim();
   if (trimmed === '') return 'the email or phone number to look up is empty';
-  if (SCIENTIFIC_NOTATION.test(trimmed)) {
+  if (isScientificNotation(trimmed)) {
     return `"${trimmed}" is a number in scientific notation (a spreadsheet?): its digits are lost; look up the full phone number or an email`;
   }
   if (trimmed.includes('@')) return 'not a usable email: nothing is left of it once normalised as the sources\' emails are';

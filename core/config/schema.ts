@@ -350,18 +350,12 @@ function checkCrossReferences(config: ConsentConfig, ctx: RefineCtx): void {
   checkUnique(config.segments, 'segments', ctx);
   checkUnique(config.exports, 'exports', ctx);
 
-  const purposeNames = Object.keys(config.purposes);
-  const lowerPurposes = new Map<string, string>();
-  for (const name of purposeNames) {
-    const lower = purposeMatchKey(name);
-    if (lower === 'none') {
+  // Clashing purpose names were refused by purposesSchema, before their keys were trimmed.
+  const lowerPurposes = new Set(Object.keys(config.purposes).map(purposeMatchKey));
+  for (const name of Object.keys(config.purposes)) {
+    if (purposeMatchKey(name) === 'none') {
       ctx.addIssue({ code: 'custom', path: ['purposes', name], message: '"none" is reserved for exports without a purpose' });
     }
-    const other = lowerPurposes.get(lower);
-    if (other !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['purposes', name], message: `purpose names match case-insensitively; "${name}" clashes with "${other}"` });
-    }
-    lowerPurposes.set(lower, name);
   }
   const isPurpose = (name: string) => lowerPurposes.has(purposeMatchKey(name));
 

@@ -31,11 +31,11 @@ export function trimSql(expression: string): string {
  * `«…»` `‹…›`), `mailto:`, a display name with the address in angle brackets (`Bob <bob@example.com>`), a
  * sentence's trailing dot, a list's trailing `;` or `,`. A quoted local part (`"bob"@example.com`) does not
  * end in a quote and keeps its quotes. Only values holding `<`, starting `mailto:` or ending in one of
- * CLOSING_QUOTES pay for the regular expressions.
+ * UNWRAP_LAST_CHARACTERS pay for the regular expressions.
  */
 const WRAPPING_QUOTES = `^["'\`\u2018\u201c\u201e\u00ab\u2039]+(.*[^"'\`\u2019\u201c\u201d\u00bb\u203a])["'\`\u2019\u201c\u201d\u00bb\u203a]+$`;
 /** Last characters that send a value through the unwrapping: closing quotes and the trailing punctuation TRAILING_DOTS drops. */
-const CLOSING_QUOTES = `"'\`\u2019\u201c\u201d\u00bb\u203a.;,`;
+const UNWRAP_LAST_CHARACTERS = `"'\`\u2019\u201c\u201d\u00bb\u203a.;,`;
 const EMAIL_IN_ANGLE_BRACKETS = '^[^<>]*<([^<>]*@[^<>]*)>[^<>]*$';
 const MAILTO_PREFIX = '^mailto:';
 const TRAILING_DOTS = '[.;,]+$';
@@ -51,8 +51,8 @@ export function normaliseEmailSql(expression: string): string {
   const unwrapped = trim(
     `regexp_replace(regexp_replace(regexp_replace(${unquoted}, '${EMAIL_IN_ANGLE_BRACKETS}', '\\1'), '${MAILTO_PREFIX}', ''), '${TRAILING_DOTS}', '')`,
   );
-  const endsInQuote = `contains('${CLOSING_QUOTES.replaceAll("'", "''")}', ${basic}[-1])`;
-  return `nullif(CASE WHEN contains(${basic}, '<') OR starts_with(${basic}, 'mailto:') OR ends_with(${basic}, '.') OR ${endsInQuote} THEN ${unwrapped} ELSE ${basic} END, '')`;
+  const endsUnwrappable = `contains('${UNWRAP_LAST_CHARACTERS.replaceAll("'", "''")}', ${basic}[-1])`;
+  return `nullif(CASE WHEN contains(${basic}, '<') OR starts_with(${basic}, 'mailto:') OR ${endsUnwrappable} THEN ${unwrapped} ELSE ${basic} END, '')`;
 }
 
 /**
@@ -101,6 +101,11 @@ const DECIMAL_ZEROS = '[.,]0+\\s*$';
 /** A number a spreadsheet turned into scientific notation (`4.91511E+12`): its digits are lost. */
 const SCIENTIFIC = '^\\s*[0-9]+([.,][0-9]+)?[eE]\\+?[0-9]+\\s*$';
 
+/** JavaScript: whether a value is a number in scientific notation (SCIENTIFIC), e.g. a CLI look-up. */
+export function isScientificNotation(value: string): boolean {
+  return new RegExp(SCIENTIFIC).test(value);
+}
+
 /** TRUE when the value is a number in scientific notation (SCIENTIFIC); the cheap contains() goes first. */
 export function scientificNotationSql(expression: string): string {
   const text = `CAST(${expression} AS VARCHAR)`;
@@ -136,7 +141,7 @@ const EDGE_WHITESPACE_JS = /^[\s\u00a0\ufeff\u200b-\u200d\u2060]+|[\s\u00a0\ufef
 /** JavaScript mirror of normaliseEmailSql (configured values). */
 export function normaliseEmailValue(value: string): string | undefined {
   let normalised = value.normalize('NFC').replace(EDGE_WHITESPACE_JS, '').toLowerCase();
-  if (normalised.includes('<') || normalised.startsWith('mailto:') || normalised.endsWith('.') || (normalised !== '' && CLOSING_QUOTES.includes(normalised.slice(-1)))) {
+  if (normalised.includes('<') || normalised.startsWith('mailto:') || (normalised !== '' && UNWRAP_LAST_CHARACTERS.includes(normalised.slice(-1)))) {
     normalised = normalised
       .replace(new RegExp(TRAILING_DOTS), '')
       .replace(EDGE_WHITESPACE_JS, '')
@@ -153,7 +158,7 @@ export function normaliseEmailValue(value: string): string | undefined {
 /** JavaScript mirror of normalisePhoneSql (configured values, CLI look-ups); numbering values are plain digits here. */
 export function normalisePhoneValue(value: string, numbering?: PhoneNumbering): string | undefined {
   const international = new RegExp(INTERNATIONAL_FIRST).test(value);
-  if (new RegExp(SCIENTIFIC).test(value)) return undefined;
+  if (isScientificNotation(value)) return undefined;
   const whole = new RegExp(WHOLE_DECIMAL).test(value) ? value.replace(new RegExp(DECIMAL_ZEROS), '') : value;
   const digits = (international ? whole.replace(new RegExp(BRACKETED_TRUNK, 'g'), '') : whole).replace(/[^0-9]/g, '');
   if (digits === '') return undefined;
