@@ -108,6 +108,9 @@ export function createActivities(deps: ActivityDeps) {
       );
       await faultPoint('import.after');
       log(`run ${input.runId}: imported source ${result.source}: ${result.rowsRead} rows, ${result.rowsRejected} rejected`);
+      if (result.rejectedWithdrawals > 0) {
+        log(`run ${input.runId}: source ${result.source}: ${result.rejectedWithdrawals} rejected rows withdraw consent (bad date or blank consent id); older grants still decide for those people until the source is fixed`);
+      }
       return result;
     }),
 

@@ -47,6 +47,8 @@ export interface SourceImportSummary {
   readonly rowsAccepted: number;
   readonly rowsRejected: number;
   readonly consentFacts: number;
+  /** Rejected rows that withdraw consent for a known person and purpose (ImportResult.rejectedWithdrawals). */
+  readonly rejectedWithdrawals: number;
   readonly topRejectReasons: readonly { reason: string; count: number }[];
 }
 

@@ -1,6 +1,16 @@
 /** Human-readable run summaries for the terminal (counts and names only). */
 import type { RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
 
+/**
+ * The warning for rejected rows that withdraw consent (ImportResult.rejectedWithdrawals), or undefined when
+ * there are none: rejected rows are never used, so those people's older grants still decide.
+ */
+export function rejectedWithdrawalsWarning(count: number): string | undefined {
+  if (count === 0) return undefined;
+  const rows = count === 1 ? '1 rejected row withdraws' : `${count} rejected rows withdraw`;
+  return `WARNING: ${rows} consent (bad date or blank consent id): until the source is fixed, an older grant of those people still decides. See the rejects (consent validate).`;
+}
+
 export function formatSummary(result: RefreshResult): string {
   const lines: string[] = [];
   lines.push(`Refresh ${result.runId} (${result.trigger}) published at ${result.publishedAt}`);
@@ -8,6 +18,8 @@ export function formatSummary(result: RefreshResult): string {
   for (const source of result.sources) {
     const reasons = source.topRejectReasons.map((r) => `${r.reason} ×${r.count}`).join(', ');
     lines.push(`  ${source.source}: ${source.rowsRead} rows read, ${source.rowsAccepted} accepted, ${source.rowsRejected} rejected${reasons ? `; problems: ${reasons}` : ''}`);
+    const withdrawals = rejectedWithdrawalsWarning(source.rejectedWithdrawals ?? 0);
+    if (withdrawals !== undefined) lines.push(`    ${withdrawals}`);
   }
   const u = result.unify;
   lines.push(`Customers: ${u.customers} from ${u.profileRecords} profile records (${u.mergedRecords} merged; not merged on ${u.refusedKeys} shared keys: placeholders, or keys of ${u.refusedClusters} oversized clusters)`);

@@ -28,7 +28,7 @@ export interface RefreshResult {
   readonly trigger: 'schedule' | 'manual';
   readonly startedAt: string;
   readonly publishedAt: string;
-  readonly sources: readonly { source: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; consentFacts: number; topRejectReasons: readonly { reason: string; count: number }[] }[];
+  readonly sources: readonly { source: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; consentFacts: number; rejectedWithdrawals?: number; topRejectReasons: readonly { reason: string; count: number }[] }[];
   readonly unify: {
     readonly profileRecords: number;
     readonly customers: number;

@@ -5,6 +5,7 @@ import { firstRejects, importSource, writeRejectsCsv, type ImportResult, type Re
 import { checkConfigBeforeRun, configNotes } from '../preflight.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { rejectedWithdrawalsWarning } from '../format-summary.js';
 import type { CommandHandler } from '../cli.js';
 
 /** Rejected rows listed per source (row, column, reason, detail: never the value itself). */
@@ -50,6 +51,8 @@ export const runValidateCommand: CommandHandler = async ({ config: configPath, j
     for (const { result: r, rejects } of imported) {
       const reasons = r.topRejectReasons.map((t) => `${t.reason} ×${t.count}`).join(', ');
       console.log(`  ${r.source}: ${r.rowsRead} rows read, ${r.rowsAccepted} accepted, ${r.rowsRejected} rejected${reasons ? `; problems: ${reasons}` : ''}`);
+      const withdrawals = rejectedWithdrawalsWarning(r.rejectedWithdrawals);
+      if (withdrawals !== undefined) console.log(`    ${withdrawals}`);
       for (const line of rejects.lines) console.log(`    ${rejectLine(line)}`);
       if (rejects.total > rejects.lines.length) console.log(`    … ${rejects.total - rejects.lines.length} more`);
     }

@@ -12,7 +12,7 @@ import { readSource } from './read-source.js';
 import { checkSourceFile } from './source-file.js';
 import { ParamBag } from './sql-params.js';
 import { SOURCE_OUTPUT_PARTS, SOURCE_STORED_PARTS, SOURCE_WORK_PARTS, sourceTable, sourceTableName, type SourceTablePart } from './tables.js';
-import { validateConsent } from './validate-consent.js';
+import { REJECTED_WITHDRAWAL, validateConsent } from './validate-consent.js';
 import { validateProfiles } from './validate-profiles.js';
 
 export interface ImportResult {
@@ -21,6 +21,12 @@ export interface ImportResult {
   rowsAccepted: number;
   rowsRejected: number;
   consentFacts: number;
+  /**
+   * Rejected rows that withdraw consent for a known person and declared purpose (a bad date, a blank consent
+   * id): rejected rows are never used (design §2), so until the source is fixed an older grant of that
+   * person still decides. Counted so the summary can say so; always 0 for profile sources.
+   */
+  rejectedWithdrawals: number;
   topRejectReasons: { reason: string; count: number }[];
 }
 
@@ -83,14 +89,15 @@ export async function importSource(
       params.statement(
         `CREATE OR REPLACE TABLE ${sourceTable(sourceIndex, 'stats')} AS
          SELECT ${params.text(source.name)} AS source, ${params.text(source.type)} AS source_type, ${params.text(source.format)} AS format,
-                rows_read, rows_accepted, rows_read - rows_accepted AS rows_rejected, consent_facts
+                rows_read, rows_accepted, rows_read - rows_accepted AS rows_rejected, consent_facts, rejected_withdrawals
          FROM (SELECT CAST(${params.bind(rowsRead)} AS BIGINT) AS rows_read,
                       (SELECT count(*) FROM ${accepted}) AS rows_accepted,
-                      (SELECT count(*) FROM ${sourceTable(sourceIndex, 'consent')}) AS consent_facts)`,
+                      (SELECT count(*) FROM ${sourceTable(sourceIndex, 'consent')}) AS consent_facts,
+                      ${source.type === 'consent' ? `(SELECT count(*) FROM ${sourceTable(sourceIndex, 'facts')} WHERE ${REJECTED_WITHDRAWAL})` : 'CAST(0 AS BIGINT)'} AS rejected_withdrawals)`,
       ),
     );
-    const [stats] = await queryRows<{ rows_read: string; rows_accepted: string; rows_rejected: string; consent_facts: string }>(connection, {
-      sql: `SELECT rows_read, rows_accepted, rows_rejected, consent_facts FROM ${sourceTable(sourceIndex, 'stats')}`,
+    const [stats] = await queryRows<{ rows_read: string; rows_accepted: string; rows_rejected: string; consent_facts: string; rejected_withdrawals: string }>(connection, {
+      sql: `SELECT rows_read, rows_accepted, rows_rejected, consent_facts, rejected_withdrawals FROM ${sourceTable(sourceIndex, 'stats')}`,
     });
     const reasons = await queryRows<{ reason: string; count: string }>(connection, {
       sql: `SELECT reason, count(*) AS count FROM ${sourceTable(sourceIndex, 'rejects')} GROUP BY reason ORDER BY count(*) DESC, reason LIMIT ${TOP_REASONS}`,
@@ -103,6 +110,7 @@ export async function importSource(
       rowsAccepted: Number(stats?.rows_accepted ?? 0),
       rowsRejected: Number(stats?.rows_rejected ?? 0),
       consentFacts: Number(stats?.consent_facts ?? 0),
+      rejectedWithdrawals: Number(stats?.rejected_withdrawals ?? 0),
       topRejectReasons: reasons.map((row) => ({ reason: row.reason, count: Number(row.count) })),
     };
   } finally {

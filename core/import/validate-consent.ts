@@ -25,6 +25,20 @@ import { quoteLiteral } from '../sql/identifiers.js';
 import { createWorkTableSql, sourceTable } from './tables.js';
 import { timestampParam } from '../unify/timestamp-param.js';
 
+/**
+ * Over `src_<n>_facts`: a row that cannot be used although it withdraws consent for a known person and a
+ * declared purpose (only its consent id or its date is unusable). Rejected rows are never used (design §2),
+ * so the run reports these: until the source is fixed, an older grant of that person still decides.
+ */
+export const REJECTED_WITHDRAWAL = 'NOT usable AND granted = FALSE AND key_value IS NOT NULL AND purpose IS NOT NULL';
+
+/** Appended to the detail of a reject that is a withdrawal (the `checked` row's values; no input values). */
+const WITHDRAWAL_NOTE = `'; this row withdraws consent: until it is fixed, an older grant of this person still decides'`;
+
+function withWithdrawalNote(detail: string): string {
+  return `(${detail} || CASE WHEN granted = FALSE AND key_value IS NOT NULL AND purpose IS NOT NULL THEN ${WITHDRAWAL_NOTE} ELSE '' END)`;
+}
+
 export async function validateConsent(
   connection: DuckDBConnection,
   config: LoadedConfig,
@@ -135,7 +149,7 @@ export async function validateConsent(
     rejectSelectSql({ source: sourceName, column: params.text(columnName), reason, detail, value: column(columnName), from, where }, params);
   const selects = [
     `SELECT * FROM ${sourceTable(index, 'reader_rejects')}`,
-    reject('missing primary key', source.primaryKey, `'the consent id is blank'`, 'consent_id IS NULL'),
+    reject('missing primary key', source.primaryKey, withWithdrawalNote(`'the consent id is blank'`), 'consent_id IS NULL'),
     reject(
       'missing key',
       keyColumn,
@@ -172,7 +186,7 @@ export async function validateConsent(
       reject(
         'invalid date',
         source.date,
-        source.dateFormat === undefined ? `'not an ISO-8601 date or timestamp'` : `'neither an ISO-8601 date nor in the configured dateFormat'`,
+        withWithdrawalNote(source.dateFormat === undefined ? `'not an ISO-8601 date or timestamp'` : `'neither an ISO-8601 date nor in the configured dateFormat'`),
         `${blankToNull(column(source.date))} IS NOT NULL AND consent_date IS NULL`,
       ),
     );

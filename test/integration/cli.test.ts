@@ -112,6 +112,24 @@ describe('consent CLI', () => {
     );
   });
 
+  it('validate: warns when rejected rows withdraw consent (an older grant still decides)', () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    writeFileSync(
+      path.join(bad, 'data/consent.csv'),
+      'consent_id,email,consent_option,consent_value,consent_date\n1,a@x.org,Newsletter,yes,2024-01-01\n2,a@x.org,Newsletter,no,31.12.2025\n',
+    );
+    const { code, stdout } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      [
+        '  consent: 2 rows read, 1 accepted, 1 rejected; problems: invalid date ×1',
+        '    WARNING: 1 rejected row withdraws consent (bad date or blank consent id): until the source is fixed, an older grant of those people still decides. See the rejects (consent validate).',
+        '    row 2, consent_date: invalid date (not an ISO-8601 date or timestamp; this row withdraws consent: until it is fixed, an older grant of this person still decides)',
+      ].join('\n'),
+    );
+  });
+
   it('validate: lists at most five rejected rows per source and says how many more', () => {
     const bad = makeWorkspace();
     cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });

@@ -68,9 +68,9 @@ test('consent_records, rejects and source_stats combine every source, in config 
     { source: 'consent', row_no: '2', column_name: 'consent_option', reason: 'undeclared purpose', detail: 'not a purpose declared in the config', value: 'Bogus' },
   ]);
   expect(await db.rows('SELECT * FROM source_stats')).toEqual([
-    { source: 'crm', source_type: 'profiles', format: 'csv', rows_read: '3', rows_accepted: '2', rows_rejected: '1', consent_facts: '0' },
-    { source: 'consent', source_type: 'consent', format: 'csv', rows_read: '2', rows_accepted: '1', rows_rejected: '1', consent_facts: '1' },
-    { source: 'shop', source_type: 'profiles', format: 'csv', rows_read: '2', rows_accepted: '2', rows_rejected: '0', consent_facts: '1' },
+    { source: 'crm', source_type: 'profiles', format: 'csv', rows_read: '3', rows_accepted: '2', rows_rejected: '1', consent_facts: '0', rejected_withdrawals: '0' },
+    { source: 'consent', source_type: 'consent', format: 'csv', rows_read: '2', rows_accepted: '1', rows_rejected: '1', consent_facts: '1', rejected_withdrawals: '0' },
+    { source: 'shop', source_type: 'profiles', format: 'csv', rows_read: '2', rows_accepted: '2', rows_rejected: '0', consent_facts: '1', rejected_withdrawals: '0' },
   ]);
 });
 
@@ -116,6 +116,7 @@ test('column types follow docs/tables.md', async () => {
     rows_accepted: 'BIGINT',
     rows_rejected: 'BIGINT',
     consent_facts: 'BIGINT',
+    rejected_withdrawals: 'BIGINT',
   });
 });
 

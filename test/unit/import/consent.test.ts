@@ -56,7 +56,7 @@ describe('row checks', () => {
       { detail: 'not a purpose declared in the config', value: 'Loyalty' },
       { detail: 'the email is blank', value: null },
       { detail: 'not a recognised consent value', value: 'perhaps' },
-      { detail: 'not an ISO-8601 date or timestamp', value: '01/03/2024' },
+      { detail: 'not an ISO-8601 date or timestamp; this row withdraws consent: until it is fixed, an older grant of this person still decides', value: '01/03/2024' },
       { detail: 'the consent id is blank', value: null },
     ]);
     expect(result).toEqual({
@@ -65,6 +65,7 @@ describe('row checks', () => {
       rowsAccepted: 4,
       rowsRejected: 5,
       consentFacts: 4,
+      rejectedWithdrawals: 1,
       topRejectReasons: [
         { reason: 'invalid consent value', count: 1 },
         { reason: 'invalid date', count: 1 },
@@ -73,6 +74,30 @@ describe('row checks', () => {
         { reason: 'undeclared purpose', count: 1 },
       ],
     });
+  });
+
+  test('rejected rows that withdraw consent for a known person and purpose are counted and say so', async () => {
+    const result = await importConsent([
+      'c1,a@example.org,Newsletter,no,31.12.2025', // withdrawal, unreadable date: counted
+      ',b@example.org,Sale of data,opt-out,2025-01-01', // withdrawal, blank consent id: counted
+      'c3,c@example.org,Newsletter,yes,31.12.2025', // grant, unreadable date: not a withdrawal
+      'c4,,Newsletter,no,31.12.2025', // no key: nobody to name
+      'c5,d@example.org,Loyalty,no,31.12.2025', // undeclared purpose
+      'c6,e@example.org,Newsletter,nein,2025-01-01', // not a consent value
+    ]);
+    const withdraws = 'this row withdraws consent: until it is fixed, an older grant of this person still decides';
+    expect(await db.rows("SELECT row_no, reason, detail FROM rejects WHERE source = 'consent' ORDER BY row_no, reason")).toEqual([
+      { row_no: '1', reason: 'invalid date', detail: `not an ISO-8601 date or timestamp; ${withdraws}` },
+      { row_no: '2', reason: 'missing primary key', detail: `the consent id is blank; ${withdraws}` },
+      { row_no: '3', reason: 'invalid date', detail: 'not an ISO-8601 date or timestamp' },
+      { row_no: '4', reason: 'invalid date', detail: 'not an ISO-8601 date or timestamp' },
+      { row_no: '4', reason: 'missing key', detail: 'the email is blank' },
+      { row_no: '5', reason: 'invalid date', detail: 'not an ISO-8601 date or timestamp' },
+      { row_no: '5', reason: 'undeclared purpose', detail: 'not a purpose declared in the config' },
+      { row_no: '6', reason: 'invalid consent value', detail: 'not a recognised consent value' },
+    ]);
+    expect(result).toMatchObject({ rowsRead: 6, rowsAccepted: 0, rowsRejected: 6, rejectedWithdrawals: 2 });
+    expect(await db.rows("SELECT rejected_withdrawals FROM source_stats WHERE source = 'consent'")).toEqual([{ rejected_withdrawals: '2' }]);
   });
 
   test('a row with several problems gets one reject per problem but counts once', async () => {

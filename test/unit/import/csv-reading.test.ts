@@ -130,7 +130,7 @@ describe('dialects and encodings', () => {
   test('a header-only file is fine: 0 rows', async () => {
     const file = ws.write('crm.csv', `${HEADER}\n`);
     const [result] = await importAll(db, ws.config([crmSource(file)]));
-    expect(result).toEqual({ source: 'crm', rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, consentFacts: 0, topRejectReasons: [] });
+    expect(result).toEqual({ source: 'crm', rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, consentFacts: 0, rejectedWithdrawals: 0, topRejectReasons: [] });
     expect(await profileRecords(db)).toEqual([]);
     expect(await rejectTuples(db)).toEqual([]);
   });
@@ -161,6 +161,7 @@ describe('dialects and encodings', () => {
       rowsAccepted: 4,
       rowsRejected: 2,
       consentFacts: 0,
+      rejectedWithdrawals: 0,
       topRejectReasons: [
         { reason: 'duplicate primary key', count: 1 },
         { reason: 'missing primary key', count: 1 },

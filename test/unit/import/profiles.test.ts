@@ -44,6 +44,7 @@ describe('primary keys, keys and attributes', () => {
       rowsAccepted: 2,
       rowsRejected: 4,
       consentFacts: 0,
+      rejectedWithdrawals: 0,
       topRejectReasons: [
         { reason: 'duplicate primary key', count: 2 },
         { reason: 'missing primary key', count: 2 },

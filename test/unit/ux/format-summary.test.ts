@@ -1,0 +1,33 @@
+/** The terminal summary warns when rejected rows withdraw consent (an older grant still decides for those people). */
+import { expect, test } from 'vitest';
+import { formatSummary, rejectedWithdrawalsWarning } from '../../../client/format-summary.js';
+import type { RefreshResult } from '../../../workflows/refresh-types.js';
+
+const result = (rejectedWithdrawals: number | undefined): RefreshResult => ({
+  runId: 'r1',
+  trigger: 'manual',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  publishedAt: '2026-01-01T00:00:01.000Z',
+  sources: [{ source: 'consent', rowsRead: 3, rowsAccepted: 1, rowsRejected: 2, consentFacts: 1, rejectedWithdrawals, topRejectReasons: [{ reason: 'invalid date', count: 2 }] }],
+  unify: { profileRecords: 0, customers: 0, mergedRecords: 0, refusedKeys: 0, refusedClusters: 0, consentFacts: 1, attachedFacts: 0, orphanFacts: 1, effectiveGranted: {} },
+  segments: [],
+  exports: [],
+  exportFiles: [],
+  deliveries: [],
+});
+
+test('no warning without rejected withdrawals (also for results of older versions without the count)', () => {
+  expect(rejectedWithdrawalsWarning(0)).toBeUndefined();
+  expect(formatSummary(result(0))).not.toContain('WARNING');
+  expect(formatSummary(result(undefined))).not.toContain('WARNING');
+});
+
+test('the source line is followed by the warning with the count', () => {
+  const lines = formatSummary(result(2)).split('\n');
+  const at = lines.indexOf('  consent: 3 rows read, 1 accepted, 2 rejected; problems: invalid date ×2');
+  expect(at).toBeGreaterThan(0);
+  expect(lines[at + 1]).toBe(
+    '    WARNING: 2 rejected rows withdraw consent (bad date or blank consent id): until the source is fixed, an older grant of those people still decides. See the rejects (consent validate).',
+  );
+  expect(rejectedWithdrawalsWarning(1)).toMatch(/^WARNING: 1 rejected row withdraws consent /);
+});
