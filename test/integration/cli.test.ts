@@ -290,6 +290,22 @@ describe('consent CLI', () => {
     }
   });
 
+  it('status: the published run warns about its rejected withdrawals', async () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    writeFileSync(
+      path.join(bad, 'data/consent.csv'),
+      'consent_id,email,consent_option,consent_value,consent_date\n1,a@x.org,Newsletter,yes,2024-01-01\n2,a@x.org,Newsletter,no,31.12.2025\n3,b@x.org,Newsletter,no,\n',
+    );
+    const configFile = path.join(bad, 'consent.config.yaml');
+    await refreshLocally(loadConfig(configFile), { runId: 'run-cli-rw' });
+    const { code, stdout } = consent(['status', '--config', configFile], dir, { CONSENT_TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^current run: run-cli-rw \(published .*\)\n {2}consent: WARNING: 1 rejected row withdraws consent \(bad date or blank consent id\): until the source is fixed, an older grant of those people still decides\. See the rejects \(consent validate\)\.\n$/,
+    );
+  });
+
   it('status: with Temporal unreachable, the published run and a warning on stderr that the refreshes could not be read; exit 0', () => {
     const { code, stdout, stderr } = consent(['status'], dir, { CONSENT_TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(code).toBe(0);
