@@ -2,7 +2,10 @@
  * Attaching consent facts to unified customers (design §4).
  *
  * - key_kind 'record' (consent carried by a profile row): `source` is the profile source and
- *   `key_value` its record_id; the fact belongs to that record's customer (`record_customer`).
+ *   `key_value` its record_id; the fact belongs to that record's customer (`record_customer`). A denial
+ *   also applies to every other customer holding one of the record's emails or phones (possible only when
+ *   a key has several owners: a refused over-merge, a source that does not match on that key); a placeholder
+ *   key counts only when at most `placeholderDenialOwners` customers hold it, as for key facts.
  * - key_kind 'email' / 'phone': the fact belongs to every customer owning that normalised key in
  *   `customer_keys`, whichever source the key came from and whether or not that source matches on it.
  * - Orphans (reported in `consent_orphans`, never applied):
@@ -58,13 +61,15 @@ function resolvedFacts(perOwner: boolean): string {
   const one = (alias: string) => (perOwner ? '' : ` AND ${alias}.first`);
   return `
     SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date, f.date_only,
-           coalesce(o.placeholder, FALSE) AS placeholder, coalesce(o.owners, 0) AS owners, o.cluster, coalesce(o.first, TRUE) AS first
+           coalesce(o.placeholder, FALSE) AS placeholder, coalesce(o.owners, 0) AS owners, o.cluster, coalesce(o.first, TRUE) AS first,
+           FALSE AS denial_only
     FROM consent_records f
     LEFT JOIN _consent_key_owners o ON o.key_kind = f.key_kind AND o.key_value = f.key_value${one('o')}
     WHERE f.key_kind <> 'record'
     UNION ALL
     SELECT f.source, f.source_rank, f.consent_id, f.row_no, f.key_kind, f.key_value, f.purpose, f.granted, f.consent_date, f.date_only,
-           FALSE AS placeholder, coalesce(r.owners, 0) AS owners, r.cluster, coalesce(r.first, TRUE) AS first
+           FALSE AS placeholder, coalesce(r.owners, 0) AS owners, r.cluster, coalesce(r.first, TRUE) AS first,
+           coalesce(r.denial_only, FALSE) AS denial_only
     FROM consent_records f
     LEFT JOIN _consent_record_owners r ON r.source = f.source AND r.record_id = f.key_value${one('r')}
     WHERE f.key_kind = 'record'`;
@@ -73,7 +78,7 @@ function resolvedFacts(perOwner: boolean): string {
 /** The facts that are orphans (one row per fact) and the facts applied (one row per owner), see above. */
 const FUTURE_GRANT = futureGrantSql('consent_date', 'granted', '(SELECT future_after FROM _consent_run_clock)');
 const ORPHAN = `owners = 0 OR (granted AND (owners > 1 OR placeholder)) OR ${FUTURE_GRANT}`;
-const APPLIED = `owners > 0 AND (NOT granted OR (owners = 1 AND NOT placeholder)) AND NOT ${FUTURE_GRANT}`;
+const APPLIED = `owners > 0 AND (NOT granted OR (owners = 1 AND NOT placeholder AND NOT denial_only)) AND NOT ${FUTURE_GRANT}`;
 
 export interface AttachOptions {
   /** The run's start: grants dated more than a day later are 'future-dated grant' orphans. */
@@ -114,17 +119,43 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
           WHERE o.first OR NOT k.placeholder OR o.owners <= $denial_owners`,
     params: { denial_owners: options.placeholderDenialOwners ?? 0 },
   });
-  // Owners of the profile records that carry consent (only those referenced by a 'record' fact).
+  // Owners of the profile records that carry consent (only those referenced by a 'record' fact), and, for
+  // records carrying a denial, every other customer holding one of the record's keys (`denial_only`): when
+  // a key has several owners (a refused over-merge, a source that does not match on it) the record's
+  // withdrawal must not stop at its own customer while the person's other records, with the same email or
+  // phone, stay granted. Such rows apply denials only and are never a fact's `first` row (never orphans).
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _consent_record_owners AS
-          SELECT source, record_id, cluster, CAST(count(*) OVER (PARTITION BY source, record_id) AS INTEGER) AS owners,
-                 cluster = min(cluster) OVER (PARTITION BY source, record_id) AS first
-          FROM (
-            SELECT DISTINCT m.source, m.record_id, m.cluster
+          WITH own AS (
+            SELECT DISTINCT m.source, m.record_id, m.cluster, m.rid
             FROM _unify_members m
             SEMI JOIN (SELECT source, key_value FROM consent_records WHERE key_kind = 'record') r
               ON r.source = m.source AND r.key_value = m.record_id
-          )`,
+          ),
+          counted AS (
+            SELECT source, record_id, cluster, CAST(count(*) OVER (PARTITION BY source, record_id) AS INTEGER) AS owners,
+                   cluster = min(cluster) OVER (PARTITION BY source, record_id) AS first
+            FROM (SELECT DISTINCT source, record_id, cluster FROM own)
+          ),
+          shared AS (
+            SELECT k.kid, k.holders FROM _unify_keys k
+            JOIN (SELECT kid, count(*) AS owners FROM _unify_key_clusters GROUP BY kid HAVING count(*) > 1) n ON n.kid = k.kid
+            WHERE NOT k.placeholder OR n.owners <= $denial_owners
+          ),
+          via AS (
+            SELECT DISTINCT o.source, o.record_id, kc.cluster
+            FROM (SELECT kid, unnest(holders) // 2 AS rid FROM shared) h
+            JOIN own o ON o.rid = h.rid
+            SEMI JOIN (SELECT source, key_value FROM consent_records WHERE key_kind = 'record' AND NOT granted) d
+              ON d.source = o.source AND d.key_value = o.record_id
+            JOIN _unify_key_clusters kc ON kc.kid = h.kid
+          )
+          SELECT source, record_id, cluster, owners, first, FALSE AS denial_only FROM counted
+          UNION ALL
+          SELECT v.source, v.record_id, v.cluster, c.owners, FALSE AS first, TRUE AS denial_only
+          FROM via v JOIN counted c ON c.source = v.source AND c.record_id = v.record_id AND c.first
+          WHERE NOT EXISTS (SELECT 1 FROM own x WHERE x.source = v.source AND x.record_id = v.record_id AND x.cluster = v.cluster)`,
+    params: { denial_owners: options.placeholderDenialOwners ?? 0 },
   });
 
   let orphanCandidates = `SELECT * FROM (${resolvedFacts(false)}) WHERE ${ORPHAN}`;

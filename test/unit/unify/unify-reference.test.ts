@@ -144,6 +144,19 @@ function reference(data: Dataset): Expected {
       const owns = fact.kind === 'record' ? r.source === fact.source && r.id === key : (fact.kind === 'email' ? r.email : r.phone) === key;
       if (owns) owners.add(customerOf[i]!);
     });
+    // A denial carried by a profile record also reaches every customer holding one of the record's keys
+    // (placeholders only when few customers hold them, as below): the person's other records.
+    if (fact.kind === 'record' && !fact.granted && owners.size > 0) {
+      for (const own of records.filter((r) => r.source === fact.source && r.id === key)) {
+        for (const kind of ['email', 'phone'] as const) {
+          const value = own[kind];
+          if (value === null) continue;
+          const holders = new Set(records.flatMap((r, i) => (r[kind] === value ? [customerOf[i]!] : [])));
+          if (PLACEHOLDER[kind].has(value) && holders.size > data.maxClusterSize) continue;
+          holders.forEach((holder) => owners.add(holder));
+        }
+      }
+    }
     // A placeholder key is nobody's, except that a denial applies to its holders when they are few
     // (at most maxClusterSize): a withdrawal must never be lost.
     if (fact.kind !== 'record' && PLACEHOLDER[fact.kind].has(key) && (fact.granted || owners.size === 0 || owners.size > data.maxClusterSize)) {
