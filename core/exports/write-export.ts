@@ -1,7 +1,8 @@
 /**
  * One export of one run (design §6):
  *   1. members = segment membership ∩ export guard (effective consent for the export's purpose is granted;
- *      `purpose: none` skips the guard); held back = segment members the guard kept out;
+ *      `purpose: none` skips the guard), minus customers whose written email or phone another customer
+ *      without that consent also holds (`shared_customer_keys`); held back = segment members kept out;
  *   2. delta against the previous published run's export membership (added / removed);
  *   3. files into the run's own folder, each written to a temp name, fsynced, renamed; the manifest last.
  * The latest files in the export folder are only replaced at publish (see publish-export.ts), so a failed
@@ -97,6 +98,12 @@ export function guardPurpose(config: LoadedConfig, exportIndex: number): string 
   return purpose;
 }
 
+/** The contact keys (`email`, `phone`) an export writes as fields. */
+function writtenContactKinds(config: LoadedConfig, exportIndex: number): ('email' | 'phone')[] {
+  const fields = new Set(resolveExportFields(config, exportIndex).map((field) => field.sql));
+  return (['email', 'phone'] as const).filter((kind) => fields.has(`c.${quoteIdentifier(kind)}`));
+}
+
 async function buildMembership(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, segmentIndex: number): Promise<void> {
   const exportConfig = config.exports[exportIndex]!;
   const purpose = guardPurpose(config, exportIndex);
@@ -105,10 +112,21 @@ async function buildMembership(connection: DuckDBConnection, config: LoadedConfi
   if (purpose === null) {
     await execute(connection, { sql: `CREATE OR REPLACE TABLE ${members} AS SELECT customer_id FROM ${segmentTable} ORDER BY customer_id` });
   } else {
+    const written = writtenContactKinds(config, exportIndex);
+    // A written email or phone that another customer without consent for the purpose also holds (the
+    // over-merge guard or matchOn kept them apart) would deliver that person's address: held back too.
+    const sharedContact = written.map(
+      (kind) =>
+        `SELECT c.customer_id FROM customers c
+         SEMI JOIN (SELECT k.key_value FROM shared_customer_keys k
+                    JOIN effective_consent e ON e.customer_id = k.customer_id AND e.purpose = $purpose AND e.granted IS NOT TRUE
+                    WHERE k.key_kind = '${kind}') w ON w.key_value = c.${kind}`,
+    );
     await execute(connection, {
       sql: `CREATE OR REPLACE TABLE ${members} AS
         SELECT s.customer_id FROM ${segmentTable} s
         JOIN effective_consent ec ON ec.customer_id = s.customer_id AND ec.purpose = $purpose AND ec.granted IS TRUE
+        ${sharedContact.length === 0 ? '' : `WHERE s.customer_id NOT IN (${sharedContact.join(' UNION ALL ')})`}
         ORDER BY s.customer_id`,
       params: { purpose },
     });

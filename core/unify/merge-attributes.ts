@@ -36,7 +36,7 @@ export function unifiedAttributeNames(config: Pick<LoadedConfig, 'sources'>): st
 const PRIORITY = '(CAST(p.source_rank AS HUGEINT) * 18446744073709551616 + p.row_no)';
 
 /**
- * Writes `customers` and `customer_keys`, and the TEMP table `_unify_key_clusters(kid, cluster)`: every
+ * Writes `customers`, `customer_keys` and `shared_customer_keys`, and the TEMP table `_unify_key_clusters(kid, cluster)`: every
  * distinct (key, cluster) pair, i.e. customer_keys on integer ids (used again to attach consent).
  * Singleton clusters are written row by row; only merged clusters (`_unify_merged`) are aggregated.
  */
@@ -79,6 +79,17 @@ export async function mergeCustomers(connection: DuckDBConnection, config: Loade
           SELECT DISTINCT h.kid, coalesce(m.cluster, h.rid) AS cluster
           FROM (SELECT kid, unnest(holders) // 2 AS rid FROM _unify_keys) h
           LEFT JOIN _unify_merged m ON m.rid = h.rid`,
+  });
+  // Real (non-placeholder) keys that several customers hold: usually none or few. Exports read them so they
+  // never write an email or phone that a customer without consent also holds (write-export.ts).
+  await execute(connection, {
+    sql: `CREATE OR REPLACE TABLE shared_customer_keys AS
+          SELECT i.customer_id, k.key_kind, k.key_value
+          FROM (SELECT kid, cluster FROM _unify_key_clusters
+                WHERE kid IN (SELECT kid FROM _unify_key_clusters GROUP BY kid HAVING count(*) > 1)) kc
+          JOIN _unify_keys k ON k.kid = kc.kid AND NOT k.placeholder
+          JOIN _unify_cluster_ids i ON i.cluster = kc.cluster
+          ORDER BY k.key_kind, k.key_value, i.customer_id`,
   });
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE customer_keys AS
