@@ -58,7 +58,7 @@ export async function combineImports(connection: DuckDBConnection, config: Loade
       return `, ${mine === undefined ? 'CAST(NULL AS VARCHAR)' : quoteIdentifier(mine)} AS ${quoteIdentifier(attribute)}`;
     });
     return [
-      `SELECT CAST(${index} AS BIGINT) * ${RID_SOURCE_STRIDE} + rowid AS rid, source, source_rank, record_id, row_no, email, phone, email_match, phone_match${attributeColumns.join('')} FROM ${sourceTable(index, 'profiles')}`,
+      `SELECT CAST(${index} AS BIGINT) * ${RID_SOURCE_STRIDE} + rowid AS rid, source, source_rank, record_id, row_no, email, phone, email_match, phone_match${attributeColumns.join('')}, extra_emails, extra_phones FROM ${sourceTable(index, 'profiles')}`,
     ];
   });
   const all = (part: 'consent' | 'rejects' | 'stats') =>

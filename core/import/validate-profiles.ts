@@ -3,7 +3,8 @@
  * (consent carried by the profile rows) and `src_<n>_rejects`, all in SQL.
  *
  * - primary key trimmed; blank → `missing primary key`; repeated → the first row in file order is kept,
- *   later ones are `duplicate primary key`. Their consent values still count (below).
+ *   later ones are `duplicate primary key`. Their consent values still count (below), and their emails and
+ *   phones are the record's extra keys (`extra_emails`, `extra_phones`: consent keyed by them reaches it).
  * - email / phone normalised (blank → NULL); a row without keys is still a profile.
  * - attributes trimmed, '' → NULL.
  * - consent columns: a non-blank value becomes a fact keyed by the record id; blank means "no record".
@@ -62,7 +63,8 @@ export async function validateProfiles(
          )
        ),
        repeated AS (SELECT record_id, min(row_no) AS first_row_no FROM base WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1)
-       SELECT base.* EXCLUDE (date_iso), CASE WHEN base.record_id IS NOT NULL THEN coalesce(repeated.first_row_no, base.row_no) END AS first_row_no
+       SELECT base.* EXCLUDE (date_iso), CASE WHEN base.record_id IS NOT NULL THEN coalesce(repeated.first_row_no, base.row_no) END AS first_row_no,
+              repeated.record_id IS NOT NULL AS repeated_id
        FROM base LEFT JOIN repeated ON base.record_id = repeated.record_id`,
     ),
   );
@@ -80,16 +82,35 @@ export async function validateProfiles(
   const attributes = Object.entries(source.attributes).map(
     ([attribute, mapped]) => `${blankToNull(column(mapped))} AS ${quoteIdentifier(attribute)}`,
   );
+  // The keys of a record id's later (duplicate) rows that its first row does not have: `extra_emails` /
+  // `extra_phones` (NULL for almost every record). They do not match records together (the first row is
+  // the record), but consent keyed by them reaches the record: a withdrawal sent to the address written on
+  // a later row must not become an orphan.
   await execute(
     connection,
     profileParams.statement(
       `CREATE OR REPLACE TABLE ${sourceTable(index, 'profiles')} AS
+       WITH duplicated AS (
+         SELECT record_id AS dup_record_id, row_no AS dup_row_no, first_row_no AS dup_first_row_no,
+                ${key('email')} AS dup_email, ${key('phone')} AS dup_phone
+         FROM ${checked} WHERE repeated_id
+       ),
+       extra AS (
+         SELECT d.dup_record_id AS extra_record_id,
+                list(DISTINCT d.dup_email) FILTER (WHERE d.dup_email IS NOT NULL AND d.dup_email IS DISTINCT FROM f.dup_email) AS extra_emails,
+                list(DISTINCT d.dup_phone) FILTER (WHERE d.dup_phone IS NOT NULL AND d.dup_phone IS DISTINCT FROM f.dup_phone) AS extra_phones
+         FROM duplicated d JOIN duplicated f ON f.dup_record_id = d.dup_record_id AND f.dup_row_no = f.dup_first_row_no
+         WHERE d.dup_row_no <> d.dup_first_row_no
+         GROUP BY d.dup_record_id
+       )
        SELECT ${profileParams.text(source.name)} AS source, CAST(${profileParams.bind(index)} AS INTEGER) AS source_rank,
               record_id, row_no, ${key('email')} AS email, ${key('phone')} AS phone,
               CAST(${profileParams.bind(matchOn.includes('email') && source.keys.email !== undefined)} AS BOOLEAN) AS email_match,
               CAST(${profileParams.bind(matchOn.includes('phone') && source.keys.phone !== undefined)} AS BOOLEAN) AS phone_match
-              ${attributes.map((attribute) => `, ${attribute}`).join('')}
-       FROM ${checked} WHERE ${accepted}`,
+              ${attributes.map((attribute) => `, ${attribute}`).join('')},
+              nullif(extra_emails, []) AS extra_emails, nullif(extra_phones, []) AS extra_phones
+       FROM ${checked} LEFT JOIN extra ON extra_record_id = record_id
+       WHERE ${accepted}`,
     ),
   );
 

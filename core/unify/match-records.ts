@@ -22,8 +22,9 @@
  *
  * Produces TEMP tables
  *   `_unify_keys(kid, key_kind, key_value, placeholder, holders)`: `kid` = 2·(smallest holder rid) + (0
- *     email | 1 phone), unique since a record has one email and one phone; `holders` = list of
- *     2·rid + (1 when that record's source matches on this kind, else 0);
+ *     email | 1 phone), unique since a record has one email and one phone; a key only duplicate rows of a
+ *     record id hold (`extra_emails` / `extra_phones`: never matching) is numbered below zero instead;
+ *     `holders` = list of 2·rid + (1 when that record's source matches on this kind, else 0);
  *   `_unify_merged(rid, cluster)`: records of merged (accepted, ≥2 records) clusters, cluster = smallest rid;
  * and the run table `merge_refusals`. A record absent from `_unify_merged` is its own cluster (`cluster = rid`).
  */
@@ -48,20 +49,37 @@ export async function matchRecords(connection: DuckDBConnection, rules: Placehol
     sql: `CREATE OR REPLACE TEMP TABLE _unify_keys AS
           SELECT kid, key_kind, key_value, ${placeholder.sql} AS placeholder, holders, matching
           FROM (
-            SELECT key_kind, key_value, min(rid) * 2 + CAST(key_kind = 'phone' AS BIGINT) AS kid,
+            SELECT key_kind, key_value, min(rid) FILTER (WHERE NOT extra) * 2 + CAST(key_kind = 'phone' AS BIGINT) AS kid,
                    list(rid * 2 + CAST(matches AS BIGINT)) AS holders,
                    CAST(count(*) FILTER (WHERE matches) AS INTEGER) AS matching
             FROM (
-              SELECT rid, 'email' AS key_kind, email AS key_value, coalesce(email_match, FALSE) AS matches
+              SELECT rid, 'email' AS key_kind, email AS key_value, coalesce(email_match, FALSE) AS matches, FALSE AS extra
               FROM profile_records WHERE email IS NOT NULL
               UNION ALL
-              SELECT rid, 'phone' AS key_kind, phone AS key_value, coalesce(phone_match, FALSE) AS matches
+              SELECT rid, 'phone' AS key_kind, phone AS key_value, coalesce(phone_match, FALSE) AS matches, FALSE AS extra
               FROM profile_records WHERE phone IS NOT NULL
+              UNION ALL
+              SELECT rid, 'email' AS key_kind, unnest(extra_emails) AS key_value, FALSE AS matches, TRUE AS extra
+              FROM profile_records WHERE extra_emails IS NOT NULL
+              UNION ALL
+              SELECT rid, 'phone' AS key_kind, unnest(extra_phones) AS key_value, FALSE AS matches, TRUE AS extra
+              FROM profile_records WHERE extra_phones IS NOT NULL
             )
             GROUP BY key_kind, key_value
           )`,
     params: placeholder.params,
   });
+
+  // Keys only duplicate rows hold (extra_emails / extra_phones) have no kid yet: a record has one primary
+  // email and phone, but may have several extra ones. They are few; numbered below zero.
+  const extraOnlyKeys = await queryNumber(connection, { sql: 'SELECT count(*) FROM _unify_keys WHERE kid IS NULL' });
+  if (extraOnlyKeys > 0) {
+    await execute(connection, {
+      sql: `UPDATE _unify_keys k SET kid = n.kid
+            FROM (SELECT key_kind, key_value, -row_number() OVER (ORDER BY key_kind, key_value) AS kid FROM _unify_keys WHERE kid IS NULL) n
+            WHERE k.kid IS NULL AND k.key_kind = n.key_kind AND k.key_value = n.key_value`,
+    });
+  }
 
   // A star per shared matching key: every matching holder linked to the smallest matching holder.
   await execute(connection, {

@@ -39,10 +39,10 @@ function threeSources() {
 test('profile_records has one column per unified attribute across sources, NULL where a source lacks it', async () => {
   await importAll(db, threeSources());
   expect(await db.rows('SELECT * FROM profile_records ORDER BY rid')).toEqual([
-    { rid: '0', source: 'crm', source_rank: 0, record_id: 'c1', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: false, first_name: 'Ann', country: 'GB', tier: null },
-    { rid: '1', source: 'crm', source_rank: 0, record_id: 'c2', row_no: '2', email: 'b@example.org', phone: null, email_match: true, phone_match: false, first_name: null, country: 'IE', tier: null },
-    { rid: String(2 * 2 ** 40), source: 'shop', source_rank: 2, record_id: 's1', row_no: '1', email: null, phone: '5550101', email_match: false, phone_match: true, first_name: null, country: 'FR', tier: 'gold' },
-    { rid: String(2 * 2 ** 40 + 1), source: 'shop', source_rank: 2, record_id: 's2', row_no: '2', email: null, phone: null, email_match: false, phone_match: true, first_name: null, country: null, tier: 'silver' },
+    { rid: '0', source: 'crm', source_rank: 0, record_id: 'c1', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: false, first_name: 'Ann', country: 'GB', tier: null, extra_emails: null, extra_phones: null },
+    { rid: '1', source: 'crm', source_rank: 0, record_id: 'c2', row_no: '2', email: 'b@example.org', phone: null, email_match: true, phone_match: false, first_name: null, country: 'IE', tier: null, extra_emails: null, extra_phones: null },
+    { rid: String(2 * 2 ** 40), source: 'shop', source_rank: 2, record_id: 's1', row_no: '1', email: null, phone: '5550101', email_match: false, phone_match: true, first_name: null, country: 'FR', tier: 'gold', extra_emails: null, extra_phones: null },
+    { rid: String(2 * 2 ** 40 + 1), source: 'shop', source_rank: 2, record_id: 's2', row_no: '2', email: null, phone: null, email_match: false, phone_match: true, first_name: null, country: null, tier: 'silver', extra_emails: null, extra_phones: null },
   ]);
 });
 
@@ -94,6 +94,8 @@ test('column types follow docs/tables.md', async () => {
     first_name: 'VARCHAR',
     country: 'VARCHAR',
     tier: 'VARCHAR',
+    extra_emails: 'VARCHAR[]',
+    extra_phones: 'VARCHAR[]',
   });
   expect(of('consent_records')).toEqual({
     source: 'VARCHAR',

@@ -29,8 +29,9 @@ describe('primary keys, keys and attributes', () => {
     );
     const [result] = await importAll(db, ws.config([crmSource(file)]));
     expect(await profileRecords(db, '* EXCLUDE (rid)')).toEqual([
-      { source: 'crm', source_rank: 0, record_id: '10', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: true, first_name: 'Ann', country: 'GB' },
-      { source: 'crm', source_rank: 0, record_id: '11', row_no: '5', email: null, phone: null, email_match: true, phone_match: true, first_name: null, country: null },
+      // The duplicates' emails are the record's extra keys (consent keyed by them reaches it; they do not match).
+      { source: 'crm', source_rank: 0, record_id: '10', row_no: '1', email: 'a@example.org', phone: null, email_match: true, phone_match: true, first_name: 'Ann', country: 'GB', extra_emails: ['dup2@example.org', 'dup@example.org'], extra_phones: null },
+      { source: 'crm', source_rank: 0, record_id: '11', row_no: '5', email: null, phone: null, email_match: true, phone_match: true, first_name: null, country: null, extra_emails: null, extra_phones: null },
     ]);
     expect(await db.rows('SELECT source, row_no, column_name, reason, detail, value FROM rejects ORDER BY row_no')).toEqual([
       { source: 'crm', row_no: '2', column_name: 'contact_id', reason: 'missing primary key', detail: 'the primary key is blank', value: '  ' },

@@ -72,7 +72,8 @@ export async function createProfileRecords(connection: DuckDBConnection, attribu
           SELECT rowid AS rid, source, CAST(source_rank AS INTEGER) AS source_rank, record_id, CAST(row_no AS BIGINT) AS row_no,
                  ${normaliseEmailSql('email')} AS email, ${normalisePhoneSql('phone')} AS phone,
                  CAST(email_match AS BOOLEAN) AS email_match, CAST(phone_match AS BOOLEAN) AS phone_match
-                 ${attributeColumns.map((c) => `, nullif(trim(${c}), '') AS ${c}`).join('')}
+                 ${attributeColumns.map((c) => `, nullif(trim(${c}), '') AS ${c}`).join('')},
+                 CAST(NULL AS VARCHAR[]) AS extra_emails, CAST(NULL AS VARCHAR[]) AS extra_phones
           FROM _test_profiles`,
   });
   await execute(connection, { sql: 'DROP TABLE temp.main._test_profiles' });

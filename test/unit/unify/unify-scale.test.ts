@@ -38,12 +38,13 @@ beforeAll(async () => {
                       ELSE 'u' || (i // 2) || '@mail.com' END AS email,
                  CASE WHEN i < 10000 THEN '44' || (1000000 + (i // 500) * 1000 + ((i % 500) + 1) // 2)
                       ELSE '33' || (1000000 + i) END AS phone,
-                 TRUE AS email_match, TRUE AS phone_match, 'city' || (i % 50) AS city
+                 TRUE AS email_match, TRUE AS phone_match, 'city' || (i % 50) AS city,
+                 CAST(NULL AS VARCHAR[]) AS extra_emails, CAST(NULL AS VARCHAR[]) AS extra_phones
           FROM range(100000) t(i)
           UNION ALL
           SELECT 100000 + j, 'shop', 1, 's' || j, j + 1, 'shop' || j || '@mail.com',
                  CASE WHEN j < 40000 THEN '33' || (1000000 + 10000 + j) WHEN j >= 95000 THEN '0000000' ELSE '49' || (1000000 + j) END,
-                 FALSE, TRUE, NULL
+                 FALSE, TRUE, NULL, NULL, NULL
           FROM range(100000) t(j)`,
   });
   await execute(connection, {
@@ -75,7 +76,8 @@ describe('unify at scale', () => {
               SELECT k AS rid, CASE WHEN k % 2 = 0 THEN 'crm' ELSE 'shop' END AS source, CAST(k % 2 AS INTEGER) AS source_rank,
                      md5(CAST(k AS VARCHAR)) AS record_id, CAST(k + 1 AS BIGINT) AS row_no,
                      'link' || (k // 2) || '@mail.com' AS email, CAST(7123450000 + (k + 1) // 2 AS VARCHAR) AS phone,
-                     TRUE AS email_match, TRUE AS phone_match, NULL::VARCHAR AS city
+                     TRUE AS email_match, TRUE AS phone_match, NULL::VARCHAR AS city,
+                     CAST(NULL AS VARCHAR[]) AS extra_emails, CAST(NULL AS VARCHAR[]) AS extra_phones
               FROM range(2001) t(k)`,
       });
       await execute(db, {
