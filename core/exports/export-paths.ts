@@ -4,7 +4,7 @@
  *   <folder>/runs/<runId>/<export>.<ext> | .added.<ext> | .removed.<ext> | .manifest.json
  * Names derive from validated export names and run ids; symlinks inside the folder are refused.
  */
-import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { assertRunId } from '../warehouse/layout.js';
@@ -70,5 +70,23 @@ export function prepareExportFolders(paths: ExportPaths, exportName: string): vo
   }
   for (const file of [paths.latestData, paths.latestManifest, paths.runManifest, paths.runData('full'), paths.runData('added'), paths.runData('removed')]) {
     refuseSymlink(file, exportName);
+    refuseFolder(file, exportName);
+  }
+  // Publishing replaces the latest files after the run became current: whatever would stop it there is
+  // refused here, in the export stage, while nothing is published yet.
+  try {
+    accessSync(paths.folder, constants.W_OK);
+  } catch {
+    throw new ConfigError('exports', `export "${exportName}": its folder ${paths.folder} is not writable`);
+  }
+}
+
+function refuseFolder(target: string, exportName: string): void {
+  try {
+    if (statSync(target).isDirectory()) {
+      throw new ConfigError('exports', `export "${exportName}": ${target} is a folder where the export writes a file; move it away`);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }

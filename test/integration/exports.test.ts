@@ -4,7 +4,7 @@
  * contained paths, identical files when an export is re-run for the same run.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lastDeliveries, runExport } from '../../core/exports/index.js';
@@ -201,6 +201,25 @@ describe('export paths', () => {
     expect((error as Error).message).toBe(`exports: export "news-file": its path ${path.join(dir, 'out/news')} (or a folder above it) is a file, not a folder`);
     expect(readFileSync(path.join(dir, 'out/news'), 'utf8')).toBe('not a folder');
     expect(() => readFileSync(path.join(dir, 'wh/current.json'))).toThrow();
+  });
+
+  it('a folder where the latest file goes fails the run in the export stage: the published run and its files stay', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'profiles.csv'), PROFILES);
+    writeFileSync(path.join(dir, 'consent.csv'), CONSENT_RUN_1);
+    const workspace = config(dir);
+    await refreshLocally(workspace.config, { runId: 'run-1' });
+    const manifest = readFileSync(path.join(dir, 'out/news/news-file.manifest.json'), 'utf8');
+    const current = readFileSync(path.join(dir, 'wh/current.json'), 'utf8');
+    rmSync(path.join(dir, 'out/news/news-file.csv'));
+    mkdirSync(path.join(dir, 'out/news/news-file.csv'));
+    const error = await refreshLocally(workspace.config, { runId: 'run-2' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      `exports: export "news-file": ${path.join(dir, 'out/news/news-file.csv')} is a folder where the export writes a file; move it away`,
+    );
+    expect(readFileSync(path.join(dir, 'wh/current.json'), 'utf8')).toBe(current);
+    expect(readFileSync(path.join(dir, 'out/news/news-file.manifest.json'), 'utf8')).toBe(manifest);
   });
 
   it('rejects export names that would escape their folder', async () => {
