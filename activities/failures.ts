@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
-import { ConfigError, RuleError, SourceError } from '../core/errors.js';
+import { ConfigError, RuleError, RunSupersededError, SourceError } from '../core/errors.js';
 
 export function redactQuoted(message: string): string {
   return message.replace(/'(?:[^']|'')*'/g, "'…'").replace(/"(?:[^"]|"")*"/g, '"…"');
@@ -14,7 +14,7 @@ export function redactQuoted(message: string): string {
 
 export function toFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
-  if (error instanceof ConfigError || error instanceof RuleError || error instanceof SourceError) {
+  if (error instanceof ConfigError || error instanceof RuleError || error instanceof SourceError || error instanceof RunSupersededError) {
     return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
   }
   if (error instanceof ZodError) {

@@ -46,5 +46,24 @@ export class SourceError extends Error {
   }
 }
 
-/** Names of the error types that must never be retried (bad config, bad input). */
-export const NON_RETRYABLE_ERROR_TYPES = ['ConfigError', 'RuleError', 'SourceError'] as const;
+/**
+ * Another refresh of the same warehouse published while this run was built: this run's deltas and ids
+ * were computed against a run that is no longer current, so it must not be published. The workflow
+ * starts over (continue-as-new) against the new current run.
+ */
+export class RunSupersededError extends Error {
+  override readonly name = 'RunSupersededError';
+  constructor(
+    readonly runId: string,
+    readonly plannedAgainst: string | null,
+    readonly currentRunId: string | null,
+  ) {
+    super(
+      `run ${runId} was built against ${plannedAgainst ?? 'no published run'}, but another refresh of this warehouse published ${currentRunId ?? 'nothing'} meanwhile; ` +
+        'it is not published (the refresh starts over against the new current run)',
+    );
+  }
+}
+
+/** Names of the error types that must never be retried (bad config, bad input, a superseded run). */
+export const NON_RETRYABLE_ERROR_TYPES = ['ConfigError', 'RuleError', 'SourceError', 'RunSupersededError'] as const;

@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  continueAsNew,
   defineQuery,
   defineSignal,
   isCancellation,
@@ -30,7 +31,7 @@ import type { RefreshInput, RefreshProgress, RefreshResult, RefreshStage } from 
 export const progressQuery = defineQuery<RefreshProgress>('progress');
 export const markManualSignal = defineSignal('markManual');
 
-const NON_RETRYABLE = ['ConfigError', 'RuleError', 'SourceError', 'InvalidActivityInput'];
+const NON_RETRYABLE = ['ConfigError', 'RuleError', 'SourceError', 'InvalidActivityInput', 'RunSupersededError'];
 
 const planOptions: ActivityOptions = {
   startToCloseTimeout: '1 minute',
@@ -65,6 +66,13 @@ async function allSettledOrThrow<T>(promises: Promise<T>[]): Promise<T[]> {
   const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
+/** The type of the application failure at the root of an activity failure, if any. */
+function rootFailureType(error: unknown): string | undefined {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  return current instanceof ApplicationFailure ? current.type ?? undefined : undefined;
 }
 
 function failureMessage(error: unknown): string {
@@ -197,6 +205,9 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
     stage('failed', message, { error: message });
     await CancellationScope.nonCancellable(() => host.discardRun({ runId }));
     if (isCancellation(error)) throw error;
+    // Another refresh of this warehouse published first (it was started outside the schedule's overlap
+    // policy): this run is thrown away and the refresh starts over against the new current run.
+    if (rootFailureType(error) === 'RunSupersededError') await continueAsNew<typeof RefreshWorkflow>({ ...input, trigger });
     throw ApplicationFailure.create({ type: 'RefreshFailed', message: `refresh ${runId} failed: ${message}`, nonRetryable: true, cause: error as Error });
   }
 }

@@ -3,12 +3,13 @@
  * current.json atomically, then replace each export folder's latest files; prune old runs.
  * Idempotent: publishing a run that is already current only redoes the file steps.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LoadedConfig } from '../config/load.js';
 import { faultPoint } from '../fault-points.js';
 import { queryRows } from '../db/connection.js';
+import { RunSupersededError } from '../errors.js';
 import { appendAudit, combineExports, publishedExportFoldersSchema, publishExport, retireExports, staleExports, type PublishedExportFolder } from '../exports/index.js';
 import { writeRunReport } from '../report/index.js';
 import { combineSegments } from '../segments/index.js';
@@ -46,9 +47,24 @@ function exportFoldersOf(layout: WarehouseLayout, warehouse: string, runId: stri
   }
 }
 
+/**
+ * Two refreshes of one warehouse can overlap when one was started outside the schedule's overlap policy
+ * (`consent refresh` while no schedule existed, then the schedule fired). Only the first to publish may:
+ * the other was built against a run that is no longer current (its deltas would skip what the first
+ * delivered, and its new customers would get second ids).
+ */
+function refuseSuperseded(layout: WarehouseLayout, runId: string, previousRunId: string | null): void {
+  const current = readCurrentRun(layout)?.runId ?? null;
+  if (current === previousRunId) return;
+  // Planned without a previous run because the current one's file is gone: nothing newer was published.
+  if (previousRunId === null && current !== null && !existsSync(layout.runDatabase(current))) return;
+  throw new RunSupersededError(runId, previousRunId, current);
+}
+
 export async function publishRun(context: PublishContext, runId: string, previousRunId: string | null, summary: Record<string, unknown>): Promise<PublishedRun> {
   const { config, layout, runDatabases } = context;
   const alreadyCurrent = readCurrentRun(layout)?.runId === runId;
+  if (!alreadyCurrent) refuseSuperseded(layout, runId, previousRunId);
   if (!alreadyCurrent) {
     await runDatabases.run(runId, previousRunId).withConnection(async (connection) => {
       await combineSegments(connection, config);
@@ -63,7 +79,11 @@ export async function publishRun(context: PublishContext, runId: string, previou
   writeFileAtomic(layout.runSummary(runId), `${JSON.stringify({ ...summary, runId, previousRunId, publishedAt, exportFolders: recordedFolders }, null, 2)}\n`);
   // The audit is appended before the run becomes current: a delivery is never visible without its audit rows.
   await appendAudit(layout, config, runId, new Date(publishedAt));
-  if (!alreadyCurrent) writeCurrentRun(layout, { runId, publishedAt, previousRunId });
+  if (!alreadyCurrent) {
+    // Checked again with no await before the swap: within this worker no other publish can come between.
+    refuseSuperseded(layout, runId, previousRunId);
+    writeCurrentRun(layout, { runId, publishedAt, previousRunId });
+  }
   await faultPoint('publish.after-current');
   const exportFiles = config.exports.flatMap((_, index) => publishExport(config, index, runId).files);
   const retired = previousRunId === null ? [] : retireExports(staleExports(exportFoldersOf(layout, config.warehouse, previousRunId), exportFolders), previousRunId);

@@ -10,8 +10,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refreshNow, waitForRefresh } from '../../client/refresh-now.js';
+import { REFRESH_WORKFLOW_TYPE } from '../../client/schedule.js';
 import { assertScheduleServesWarehouse, upsertSchedule } from '../../client/schedule.js';
-import { readCurrentRun, warehouseLayout } from '../../core/warehouse/index.js';
+import { readCurrentRun, readWarehouseId, warehouseLayout } from '../../core/warehouse/index.js';
+import type { RefreshInput, RefreshResult } from '../../workflows/refresh-types.js';
 import { exampleWorkspace, type Workspace } from '../support/workspace.js';
 import { startRuntime, uniqueQueue, type TestRuntime } from '../support/temporal.js';
 
@@ -200,6 +202,21 @@ describe('orchestration', () => {
     } finally {
       await handle.delete();
     }
+  });
+
+  it('two refreshes started outside the schedule at once: the second to publish starts over, so runs form one chain', async () => {
+    const warehouseId = readWarehouseId(warehouseLayout(workspace.config.warehouse));
+    const input: RefreshInput = { trigger: 'manual', ...(warehouseId ? { warehouseId } : {}) };
+    const start = (suffix: string) =>
+      runtime.client.workflow.start(REFRESH_WORKFLOW_TYPE, { workflowId: `${workspace.config.schedule.id}-race-${suffix}`, taskQueue: workspace.config.temporal.taskQueue, args: [input] });
+    const handles = await Promise.all([start('a'), start('b')]);
+    const results = (await Promise.all(handles.map((handle) => handle.result()))) as RefreshResult[];
+    const layout = warehouseLayout(workspace.config.warehouse);
+    const summaries = results.map((result) => JSON.parse(readFileSync(layout.runSummary(result.runId), 'utf8')) as { runId: string; previousRunId: string | null });
+    // One published after the other and was built against it.
+    const [first, second] = summaries[0]!.previousRunId === summaries[1]!.runId ? [summaries[1]!, summaries[0]!] : [summaries[0]!, summaries[1]!];
+    expect(second.previousRunId).toBe(first.runId);
+    expect(readCurrentRun(layout)?.runId).toBe(second.runId);
   });
 
   it('a refresh whose source is missing fails clearly and leaves the published run current', async () => {
