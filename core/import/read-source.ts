@@ -13,6 +13,7 @@ import { SourceError } from '../errors.js';
 import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
 import { blankLinesBefore } from './blank-lines.js';
+import { startsWithArrayBracket } from './jsonl-array.js';
 import { firstLineAfterBom } from './jsonl-bom.js';
 import { findMixedLineEndings, type LineEnding } from './line-endings.js';
 import { matchColumn } from './resolve-columns.js';
@@ -349,6 +350,7 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
       params: { line: firstLine },
     });
   }
+  await refuseJsonArray(connection, source, read);
   const [counts] = await queryRows<{ records: string; objects: string; invalid: string }>(connection, {
     sql: `SELECT count(*) AS records, count(*) FILTER (WHERE json_type(json) = 'OBJECT') AS objects, count(*) FILTER (WHERE json IS NULL) AS invalid FROM ${read}`,
   });
@@ -412,6 +414,25 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
        WHERE json IS NULL OR json_type(json) <> 'OBJECT' OR duplicate IS NOT NULL
        ORDER BY row_no`,
     ),
+  );
+}
+
+/**
+ * A JSON array file is not JSON lines: read line by line, a pretty-printed one (`[`, one object per line
+ * with trailing commas, `]`) would keep only the elements that happen to be a whole object on their line
+ * (the last one) and reject the others. A file that starts with `[` whose first record is unreadable (the
+ * array goes on over the next lines) or is its only record, an array, fails the source.
+ */
+async function refuseJsonArray(connection: DuckDBConnection, source: SourceConfig, read: string): Promise<void> {
+  if (!(await startsWithArrayBracket(source.path))) return;
+  const [first] = await queryRows<{ array_file: boolean }>(connection, {
+    sql: `SELECT bool_or(rowid = 0 AND json IS NULL) OR (count(*) = 1 AND bool_or(json_type(json) = 'ARRAY')) AS array_file FROM ${read}`,
+  });
+  if (first?.array_file !== true) return;
+  throw new SourceError(
+    source.name,
+    source.path,
+    "the file is a JSON array, not JSON lines: one object per line (convert it, e.g. jq -c '.[]' file.json > file.jsonl)",
   );
 }
 

@@ -214,8 +214,8 @@ function commonCases(target: Target): BadInputCase[] {
       const fields = header(target).map((column, i) => `${JSON.stringify(column)}:${i === 3 ? deep : JSON.stringify(row[i])}`);
       writeFileSync(f, jsonl(goodObjects(target)) + `{${fields.join(',')}}\n`);
     }, target === 'crm' ? { accepted: n + 1, rejects: {} } : { accepted: n, rejects: { 'invalid consent value': 1 } }),
-    json('a JSON array file given as JSON lines', (f) => writeFileSync(f, JSON.stringify(goodObjects(target), null, 2) + '\n'), { error: 'no line is a JSON object' }),
-    json('a one-line JSON array given as JSON lines', (f) => writeFileSync(f, JSON.stringify(goodObjects(target)) + '\n'), { error: 'no line is a JSON object' }),
+    json('a JSON array file given as JSON lines', (f) => writeFileSync(f, JSON.stringify(goodObjects(target), null, 2) + '\n'), { error: 'the file is a JSON array, not JSON lines: one object per line' }),
+    json('a one-line JSON array given as JSON lines', (f) => writeFileSync(f, JSON.stringify(goodObjects(target)) + '\n'), { error: 'the file is a JSON array, not JSON lines: one object per line' }),
     json('lines that are arrays, strings, numbers and null', (f) => writeFileSync(f, jsonl([...goodObjects(target), [SENTINEL], SENTINEL, 42, null, true])), { accepted: n, rejects: { 'malformed row': 5 } }),
     json('truncated mid-object', (f) => writeFileSync(f, jsonl(goodObjects(target)) + JSON.stringify(Object.fromEntries(header(target).map((c, i) => [c, sentinelRow(target, 1)[i]]))).slice(0, 30)), { accepted: n, rejects: { 'malformed row': 1 } }),
     json('random bytes', (f) => writeFileSync(f, randomBytes(64 * 1024, target === 'crm' ? 4 : 5)), { error: 'no line is a JSON object' }),

@@ -208,6 +208,36 @@ describe('JSON lines', () => {
     expect(await rejectTuples(db)).toEqual([['people', 1, null, 'malformed row']]);
   });
 
+  test('a JSON array file given as JSON lines fails the source, pretty-printed or on one line; a first line that is an array is a reject', async () => {
+    const objects = [
+      { id: 'u1', email: 'ann@example.org' },
+      { id: 'u2', email: 'bob@example.org' },
+      { id: 'u3', email: 'cy@example.org' },
+    ];
+    const source = (file: string) => ({ name: 'people', type: 'profiles', format: 'jsonl', path: file, primaryKey: 'id', keys: { email: 'email' } });
+    const files = [
+      // One object per line with trailing commas: the last element alone would read as a whole object.
+      ws.write('lines.jsonl', ['[', ...objects.map((object, i) => `  ${JSON.stringify(object)}${i < objects.length - 1 ? ',' : ''}`), ']', ''].join('\n')),
+      ws.write('pretty.jsonl', JSON.stringify(objects, null, 2) + '\n'),
+      ws.write('one-line.jsonl', JSON.stringify(objects) + '\n'),
+      ws.write('bom-crlf.jsonl', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`\r\n  [${JSON.stringify(objects[0])},\r\n${JSON.stringify(objects[1])}]\r\n`)])),
+    ];
+    for (const file of files) {
+      expect((await expectSourceError(ws.config([source(file)]), 0)).message).toBe(
+        `source "people" (${file}): the file is a JSON array, not JSON lines: one object per line (convert it, e.g. jq -c '.[]' file.json > file.jsonl)`,
+      );
+    }
+    // JSON lines whose first line happens to be an array: that line is a malformed row, the rest is read.
+    const firstArray = ws.write('first-array.jsonl', ['[1, 2, 3]', ...objects.map((object) => JSON.stringify(object)), ''].join('\n'));
+    await importAll(db, ws.config([source(firstArray)]));
+    expect(await profileRecords(db, 'record_id, row_no')).toEqual([
+      { record_id: 'u1', row_no: '2' },
+      { record_id: 'u2', row_no: '3' },
+      { record_id: 'u3', row_no: '4' },
+    ]);
+    expect(await rejectTuples(db)).toEqual([['people', 1, null, 'malformed row']]);
+  });
+
   test('a file without records, and a missing key, fail the import', async () => {
     const blank = ws.write('blank.jsonl', '\n\n');
     const source = { name: 'people', type: 'profiles', format: 'jsonl', path: blank, primaryKey: 'id', keys: { email: 'email' } };
