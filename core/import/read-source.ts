@@ -16,6 +16,7 @@ import { blankLinesBefore } from './blank-lines.js';
 import { startsWithArrayBracket } from './jsonl-array.js';
 import { firstLineAfterBom } from './jsonl-bom.js';
 import { findMixedLineEndings, type LineEnding } from './line-endings.js';
+import { jsonColumnSql } from './json-columns.js';
 import { matchColumn } from './resolve-columns.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
@@ -379,22 +380,25 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
   const available = keys.map((row) => row.key);
   const positions = resolveColumns(source, index, wanted, available);
 
-  // An object with a mapped key twice is ambiguous (readers disagree on which value counts): the row is
-  // rejected rather than one of its values silently dropped. `duplicate` names the first such column.
-  const duplicateSql = (params: ParamBag) =>
-    `coalesce(${wanted
-      .map((column, i) => `CASE WHEN len(list_filter(json_keys(json), lambda k: k = ${params.text(available[positions[i]!]!)})) > 1 THEN ${params.text(column)} END`)
-      .join(', ')})`;
+  // Each object's mapped values (json-columns.ts), and the first mapped column that makes the row unusable
+  // (a key twice, a nested value): that row is rejected rather than one of its values silently dropped or
+  // turned into text.
+  const checkedSql = (params: ParamBag) => {
+    const columns = positions.map((position) => jsonColumnSql(available[position]!, params));
+    const f = (i: number) => quoteIdentifier(`f${i}`);
+    const p = (i: number) => quoteIdentifier(`p${i}`);
+    return `SELECT *, CASE ${wanted.map((column, i) => `WHEN ${p(i)} IS NOT NULL THEN ${params.text(column)}`).join(' ')} END AS problem_column,
+                   coalesce(${wanted.map((_, i) => p(i)).join(', ')}) AS problem
+            FROM (SELECT row_no, json, ${columns.map((column, i) => `${column.value} AS ${f(i)}, ${column.problem} AS ${p(i)}`).join(', ')}
+                  FROM (SELECT CAST(rowid + 1 AS BIGINT) AS row_no, json, json_keys(json) AS k FROM ${read} WHERE json_type(json) = 'OBJECT'))`;
+  };
   const rowParams = new ParamBag();
-  const projections = wanted
-    .map((_, i) => `json_extract_string(json, ${rowParams.text(jsonPointer(available[positions[i]!]!))}) AS ${quoteIdentifier(`f${i}`)}`)
-    .join(', ');
   await execute(
     connection,
     rowParams.statement(
       `${createWorkTableSql(index, 'rows')} AS
-       SELECT CAST(rowid + 1 AS BIGINT) AS row_no, ${projections}
-       FROM ${read} WHERE json_type(json) = 'OBJECT' AND ${duplicateSql(rowParams)} IS NULL
+       SELECT row_no, ${wanted.map((_, i) => quoteIdentifier(`f${i}`)).join(', ')}
+       FROM (${checkedSql(rowParams)}) WHERE problem IS NULL
        ORDER BY row_no`,
     ),
   );
@@ -403,15 +407,13 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     connection,
     rejectParams.statement(
       `${createWorkTableSql(index, 'reader_rejects')} AS
-       SELECT ${rejectParams.text(source.name)} AS source, row_no, duplicate AS column_name, 'malformed row' AS reason,
-              CASE WHEN json IS NULL THEN 'not valid JSON (or not UTF-8)'
-                   WHEN json_type(json) <> 'OBJECT' THEN 'not a JSON object'
-                   ELSE 'the key appears more than once in the object' END AS detail,
+       SELECT ${rejectParams.text(source.name)} AS source, row_no, column_name, 'malformed row' AS reason, detail,
               left(CAST(json AS VARCHAR), ${MAX_REJECT_VALUE}) AS value
-       FROM (SELECT CAST(rowid + 1 AS BIGINT) AS row_no, json,
-                    CASE WHEN json_type(json) = 'OBJECT' THEN ${duplicateSql(rejectParams)} END AS duplicate
-             FROM ${read})
-       WHERE json IS NULL OR json_type(json) <> 'OBJECT' OR duplicate IS NOT NULL
+       FROM (SELECT CAST(rowid + 1 AS BIGINT) AS row_no, CAST(NULL AS VARCHAR) AS column_name,
+                    CASE WHEN json IS NULL THEN 'not valid JSON (or not UTF-8)' ELSE 'not a JSON object' END AS detail, json
+             FROM ${read} WHERE json IS NULL OR json_type(json) <> 'OBJECT'
+             UNION ALL
+             SELECT row_no, problem_column, problem, json FROM (${checkedSql(rejectParams)}) WHERE problem IS NOT NULL)
        ORDER BY row_no`,
     ),
   );
@@ -434,9 +436,4 @@ async function refuseJsonArray(connection: DuckDBConnection, source: SourceConfi
     source.path,
     "the file is a JSON array, not JSON lines: one object per line (convert it, e.g. jq -c '.[]' file.json > file.jsonl)",
   );
-}
-
-/** RFC 6901 pointer to a top-level key. */
-function jsonPointer(key: string): string {
-  return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
 }

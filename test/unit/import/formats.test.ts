@@ -153,7 +153,14 @@ describe('JSON lines', () => {
       { row_no: '4', column_name: 'phone', reason: 'missing key', detail: 'the phone has no digits', value: '' },
       { row_no: '5', column_name: null, reason: 'malformed row', detail: 'not valid JSON (or not UTF-8)', value: null },
       { row_no: '6', column_name: null, reason: 'malformed row', detail: 'not a JSON object', value: '[1, 2, 3]' },
-      { row_no: '7', column_name: 'purpose', reason: 'undeclared purpose', detail: 'not a purpose declared in the config', value: '{"nested":true}' },
+      // A nested value is no option: not read as the text `{"nested":true}`, the row is malformed.
+      {
+        row_no: '7',
+        column_name: 'purpose',
+        reason: 'malformed row',
+        detail: 'holds a JSON object, not a plain value',
+        value: '{"id": "j5", "phone": "5550105", "purpose": {"nested": true}, "granted": "yes"}',
+      },
     ]);
     expect(result).toMatchObject({ rowsRead: 7, rowsAccepted: 3, rowsRejected: 4, consentFacts: 3 });
   });
