@@ -1,10 +1,19 @@
 /**
  * SQL reading one mapped column out of a JSON lines object (`json`, its keys as `k`), row by row:
- * its value, and `problem`, why the row cannot be used (NULL when it can), a `malformed row` reject naming
- * the column: the key twice in one object (readers disagree on which value counts) or a JSON object or
- * array (read as text it would become a key like `{"addr":"a@example.org"}`, and consent would hang on
- * it). A string that merely looks like JSON (`"{x}"`) is a plain value.
+ *
+ * - the value comes from the exact key when the row has it, else from the keys that equal it
+ *   case-insensitively after trimming (`{"Email": …}` on one line and `{"email": …}` on the next are one
+ *   column, as a CSV header is matched);
+ * - `problem` is why the row cannot be used (NULL when it can), each a `malformed row` reject naming the
+ *   column: the key twice in one object (readers disagree on which value counts), several differently
+ *   spelled keys with different non-null values (none is chosen over the others), or a JSON object or
+ *   array (read as text it would become a key like `{"addr":"a@example.org"}`, and consent would hang on
+ *   it). A string that merely looks like JSON (`"{x}"`) is a plain value.
+ *
+ * The keys are the objects' own, as written (`json_keys` over `read_ndjson_objects`): DuckDB's typed JSON
+ * reader would instead make `email` and `EMAIL` separate columns renamed `email_1`, `EMAIL_2`.
  */
+import type { KeyCandidates } from './resolve-columns.js';
 import type { ParamBag } from './sql-params.js';
 
 export interface JsonColumnSql {
@@ -15,18 +24,38 @@ export interface JsonColumnSql {
 }
 
 export const JSON_DUPLICATE_KEY = 'the key appears more than once in the object';
+export const JSON_KEYS_DISAGREE = 'several keys match this column when case and surrounding spaces are ignored, with different values';
 
 /** 'holds a JSON object, not a plain value' (or array) for a JSON value whose type is nested, else NULL. */
 function nestedSql(type: string): string {
   return `CASE WHEN ${type} IN ('OBJECT', 'ARRAY') THEN 'holds a JSON ' || lower(${type}) || ', not a plain value' END`;
 }
 
-export function jsonColumnSql(key: string, params: ParamBag): JsonColumnSql {
-  const pointer = params.text(jsonPointer(key));
-  const occurrences = `len(list_filter(k, lambda name: name = ${params.text(key)}))`;
+export function jsonColumnSql(keys: KeyCandidates, params: ParamBag): JsonColumnSql {
+  const extract = (key: string) => `json_extract(json, ${params.text(jsonPointer(key))})`;
+  const occurrences = (key: string) => `len(list_filter(k, lambda name: name = ${params.text(key)}))`;
+  if (keys.loose.length === 0) {
+    // The common case: one spelling throughout the file.
+    const exact = keys.exact!;
+    const pointer = params.text(jsonPointer(exact));
+    return {
+      value: `json_extract_string(json, ${pointer})`,
+      problem: `CASE WHEN ${occurrences(exact)} > 1 THEN '${JSON_DUPLICATE_KEY}' ELSE ${nestedSql(`json_type(json, ${pointer})`)} END`,
+    };
+  }
+  const exactPresent = keys.exact === undefined ? 'FALSE' : `list_contains(k, ${params.text(keys.exact)})`;
+  const looseKeys = `[${keys.loose.map((key) => params.text(key)).join(', ')}]`;
+  // The values of the loose keys this row has, JSON nulls left out.
+  const looseValues = `list_filter([${keys.loose.map(extract).join(', ')}], lambda v: json_type(v) <> 'NULL')`;
+  const chosen = `(CASE WHEN ${exactPresent} THEN ${keys.exact === undefined ? 'NULL' : extract(keys.exact)} ELSE ${looseValues}[1] END)`;
+  const looseNames = `list_filter(k, lambda name: list_contains(${looseKeys}, name))`;
+  const duplicate =
+    (keys.exact === undefined ? '' : `WHEN ${exactPresent} AND ${occurrences(keys.exact)} > 1 THEN '${JSON_DUPLICATE_KEY}' `) +
+    `WHEN NOT ${exactPresent} AND len(${looseNames}) > len(list_distinct(${looseNames})) THEN '${JSON_DUPLICATE_KEY}' `;
+  const disagree = `WHEN NOT ${exactPresent} AND len(list_distinct(list_transform(${looseValues}, lambda v: CAST(v AS VARCHAR)))) > 1 THEN '${JSON_KEYS_DISAGREE}' `;
   return {
-    value: `json_extract_string(json, ${pointer})`,
-    problem: `CASE WHEN ${occurrences} > 1 THEN '${JSON_DUPLICATE_KEY}' ELSE ${nestedSql(`json_type(json, ${pointer})`)} END`,
+    value: `json_extract_string(${chosen}, '$')`,
+    problem: `CASE ${duplicate}${disagree}ELSE ${nestedSql(`json_type(${chosen})`)} END`,
   };
 }
 

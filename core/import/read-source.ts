@@ -17,7 +17,7 @@ import { startsWithArrayBracket } from './jsonl-array.js';
 import { firstLineAfterBom } from './jsonl-bom.js';
 import { findMixedLineEndings, type LineEnding } from './line-endings.js';
 import { jsonColumnSql } from './json-columns.js';
-import { matchColumn } from './resolve-columns.js';
+import { matchColumn, matchingKeys } from './resolve-columns.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
 import { csvRejectTables, createWorkTableSql, sourceTable } from './tables.js';
@@ -378,13 +378,15 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
     sql: `SELECT DISTINCT unnest(json_keys(json)) AS key FROM ${read} WHERE json_type(json) = 'OBJECT' ORDER BY key`,
   });
   const available = keys.map((row) => row.key);
-  const positions = resolveColumns(source, index, wanted, available);
+  const candidates = wanted.map((column) => matchingKeys(column, available));
+  // A column no key matches, in any spelling: the error a CSV or Parquet column not found gets.
+  resolveColumns(source, index, wanted.filter((_, i) => candidates[i]!.exact === undefined && candidates[i]!.loose.length === 0), available);
 
   // Each object's mapped values (json-columns.ts), and the first mapped column that makes the row unusable
-  // (a key twice, a nested value): that row is rejected rather than one of its values silently dropped or
-  // turned into text.
+  // (a key twice, differently spelled keys that disagree, a nested value): that row is rejected rather than
+  // one of its values silently chosen, dropped or turned into text.
   const checkedSql = (params: ParamBag) => {
-    const columns = positions.map((position) => jsonColumnSql(available[position]!, params));
+    const columns = candidates.map((keys) => jsonColumnSql(keys, params));
     const f = (i: number) => quoteIdentifier(`f${i}`);
     const p = (i: number) => quoteIdentifier(`p${i}`);
     return `SELECT *, CASE ${wanted.map((column, i) => `WHEN ${p(i)} IS NOT NULL THEN ${params.text(column)}`).join(' ')} END AS problem_column,

@@ -20,3 +20,19 @@ export function matchColumn(wanted: string, available: readonly string[]): Colum
   if (candidates.length === 0) return { kind: 'missing' };
   return { kind: 'ambiguous', count: candidates.length };
 }
+
+/**
+ * JSON lines, where keys vary from row to row: the keys that may hold a mapped column. A row takes the
+ * exact key when it has it, else any key equal to it case-insensitively after trimming (`loose`).
+ */
+export interface KeyCandidates {
+  readonly exact: string | undefined;
+  readonly loose: readonly string[];
+}
+
+export function matchingKeys(wanted: string, available: readonly string[]): KeyCandidates {
+  return {
+    exact: available.includes(wanted) ? wanted : undefined,
+    loose: available.filter((name) => name !== wanted && loose(name) === loose(wanted)),
+  };
+}
