@@ -22,7 +22,7 @@ import { quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { fsyncFile, writeFileAtomic } from '../warehouse/atomic-file.js';
 import { exportPaths, prepareExportFolders, type ExportFileKind, type ExportFormat } from './export-paths.js';
 import { resolveExportFields, type ExportField } from './export-fields.js';
-import { DORMANT_EXPORT_CUSTOMERS, exportChangesTable, exportMembersTable, exportRowsTable } from './export-tables.js';
+import { DORMANT_EXPORT_CUSTOMERS, exportChangesTable, exportContactChangedTable, exportMembersTable, exportRowsTable } from './export-tables.js';
 import { sha256File } from './file-checksum.js';
 import { neutraliseFormulaSql } from './spreadsheet-safe.js';
 
@@ -49,6 +49,8 @@ export interface ExportManifest {
   readonly heldBack: number;
   readonly added: number;
   readonly removed: number;
+  /** Members still in the export whose written email or phone changed: a removed row (as delivered) and an added row each. */
+  readonly contactChanged: number;
   readonly files: readonly ExportFileEntry[];
 }
 
@@ -162,6 +164,33 @@ async function removedRowsCustomers(connection: DuckDBConnection, ids: string, f
   return `(${parts.join('\n          UNION ALL BY NAME\n          ')})`;
 }
 
+/**
+ * Members that stay in the export while the email or phone it writes changed since the previous run
+ * delivered them (a new address, a merge or split that changed the chosen one). Downstream holds the old
+ * address: the delta files carry the old row as removed and the new one as added (apply removed first),
+ * or the old address would stay in every tool that follows the deltas — and keep receiving after a later
+ * withdrawal, which is removed under the new address. Empty without a previous run or a written contact.
+ */
+async function buildContactChanged(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number): Promise<number> {
+  const table = exportContactChangedTable(exportIndex);
+  const written = writtenContactKinds(config, exportIndex);
+  const comparable = written.length > 0 && (await previousHasTable(connection, 'export_members')) && (await previousHasTable(connection, 'customers'));
+  const changed = written.map((kind) => `p.${kind} IS DISTINCT FROM c.${kind}`).join(' OR ');
+  await execute(connection, {
+    sql: comparable
+      ? `CREATE OR REPLACE TABLE ${table} AS
+         SELECT m.customer_id FROM ${exportMembersTable(exportIndex)} m
+         SEMI JOIN (SELECT customer_id FROM prev.export_members WHERE export = $name) d ON d.customer_id = m.customer_id
+         JOIN prev.customers p ON p.customer_id = m.customer_id
+         JOIN customers c ON c.customer_id = m.customer_id
+         WHERE ${changed}
+         ORDER BY m.customer_id`
+      : `CREATE OR REPLACE TABLE ${table} (customer_id VARCHAR)`,
+    params: comparable ? { name: config.exports[exportIndex]!.name } : {},
+  });
+  return queryNumber(connection, { sql: `SELECT count(*) FROM ${table}` });
+}
+
 async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, kind: ExportFileKind): Promise<void> {
   const fields = resolveExportFields(config, exportIndex);
   const params = Object.assign({}, ...fields.map((field) => field.params)) as Record<string, string>;
@@ -172,7 +201,8 @@ async function buildRows(connection: DuckDBConnection, config: LoadedConfig, exp
   const ids =
     kind === 'full'
       ? exportMembersTable(exportIndex)
-      : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}')`;
+      : `(SELECT customer_id FROM ${exportChangesTable(exportIndex)} WHERE change = '${kind === 'added' ? 'added' : 'removed'}'
+          UNION ALL SELECT customer_id FROM ${exportContactChangedTable(exportIndex)})`;
   const customers = kind === 'removed' ? await removedRowsCustomers(connection, ids, fields) : 'customers';
   await dropTableOrView(connection, exportRowsTable(exportIndex, kind));
   await execute(connection, {
@@ -238,6 +268,7 @@ export async function runExport(
   prepareExportFolders(paths, exportConfig.name);
 
   await buildMembership(connection, config, exportIndex, segmentIndex);
+  const contactChanged = await buildContactChanged(connection, config, exportIndex);
   const kinds: ExportFileKind[] = exportConfig.delta ? ['full', 'added', 'removed'] : ['full'];
   const added = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'added'` });
   const removed = await queryNumber(connection, { sql: `SELECT count(*) FROM ${exportChangesTable(exportIndex)} WHERE change = 'removed'` });
@@ -271,6 +302,7 @@ export async function runExport(
     heldBack: segmentMembers - rowsWritten,
     added,
     removed,
+    contactChanged,
     files,
   };
   await faultPoint('export.before-manifest');

@@ -68,4 +68,35 @@ describe('removed delta rows', () => {
     expect(readFileSync(path.join(dir, 'out/mail-ids/runs/run-2/mail-ids.removed.csv'), 'utf8')).toBe(`customer_id,email,phone\n${anna},anna.old@example.org,5550002222\n`);
     expect(readFileSync(path.join(dir, 'out/mail/mail.csv'), 'utf8')).toBe('email\nben@example.org\n');
   });
+
+  it('a member whose written email or phone changed is removed as delivered and added as now, so a later withdrawal leaves nothing behind', async () => {
+    const dir = makeWorkspace();
+    const consent = 'consent_id,email,option,value,date\nk1,tom@example.org,Newsletter,yes,2024-01-01\nk2,ben@example.org,Newsletter,yes,2024-01-01\n';
+    writeFileSync(path.join(dir, 'consent.csv'), consent);
+    writeFileSync(path.join(dir, 'crm.csv'), 'id,email,phone\nt1,tom@example.org,5550004444\nb1,ben@example.org,\nt2,tom@example.org,\n');
+    await refreshLocally(config(dir), { runId: 'run-1', runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    const tom = readFileSync(path.join(dir, 'out/mail-ids/mail-ids.csv'), 'utf8').split('\n').find((line) => line.includes('tom@'))!.split(',')[0]!;
+    // Run 2: Tom's first record has a new email; his second record keeps the old one, so he stays granted.
+    writeFileSync(path.join(dir, 'crm.csv'), 'id,email,phone\nt1,tom2@example.org,5550004444\nb1,ben@example.org,\nt2,tom@example.org,5550004444\n');
+    const second = await refreshLocally(config(dir), { runId: 'run-2', runStartedAt: new Date('2024-04-02T00:00:00Z') });
+    const read = (file: string) => readFileSync(path.join(dir, file), 'utf8');
+    expect(read('out/mail/mail.csv')).toBe('email\nben@example.org\ntom2@example.org\n');
+    expect(read('out/mail/runs/run-2/mail.removed.csv')).toBe('email\ntom@example.org\n');
+    expect(read('out/mail/runs/run-2/mail.added.csv')).toBe('email\ntom2@example.org\n');
+    expect(read('out/mail-ids/runs/run-2/mail-ids.removed.csv')).toBe(`customer_id,email,phone\n${tom},tom@example.org,5550004444\n`);
+    expect(read('out/mail-ids/runs/run-2/mail-ids.added.csv')).toBe(`customer_id,email,phone\n${tom},tom2@example.org,5550004444\n`);
+    const manifest = JSON.parse(read('out/mail/mail.manifest.json')) as { added: number; removed: number; contactChanged: number; files: { kind: string; rows: number }[] };
+    expect(manifest).toMatchObject({ added: 0, removed: 0, contactChanged: 1 });
+    expect(manifest.files.map((file) => [file.kind, file.rows])).toEqual([['full', 2], ['added', 1], ['removed', 1]]);
+    expect(second.exports.find((e) => e.export === 'mail')).toMatchObject({ added: 0, removed: 0 });
+    // Run 3: nothing changes: no delta rows.
+    await refreshLocally(config(dir), { runId: 'run-3', runStartedAt: new Date('2024-04-03T00:00:00Z') });
+    expect(read('out/mail/runs/run-3/mail.removed.csv')).toBe('email\n');
+    expect(read('out/mail/runs/run-3/mail.added.csv')).toBe('email\n');
+    // Run 4: Tom withdraws: removed under the address downstream now has.
+    writeFileSync(path.join(dir, 'consent.csv'), `${consent}k3,tom2@example.org,Newsletter,no,2024-03-01\n`);
+    await refreshLocally(config(dir), { runId: 'run-4', runStartedAt: new Date('2024-04-04T00:00:00Z') });
+    expect(read('out/mail/runs/run-4/mail.removed.csv')).toBe('email\ntom2@example.org\n');
+    expect(read('out/mail/mail.csv')).toBe('email\nben@example.org\n');
+  });
 });
