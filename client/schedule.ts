@@ -79,6 +79,8 @@ export interface UpsertedSchedule {
   readonly created: boolean;
   /** The other warehouse the schedule refreshed before this upsert took it over (see otherScheduledWarehouse). */
   readonly tookOverFrom?: string;
+  /** The schedule was paused by an operator and stays paused (the config does not say paused). */
+  readonly keptPaused?: boolean;
 }
 
 /**
@@ -86,6 +88,14 @@ export interface UpsertedSchedule {
  * another warehouse with the same id is taken over (the config is explicit about its schedule), and the
  * caller is told so it can warn: that warehouse is no longer refreshed on schedule.
  */
+/** The note `consent schedule pause` leaves on the schedule: how an upsert tells an operator's pause from the config's. */
+export const OPERATOR_PAUSE_NOTE = 'paused with consent schedule pause';
+
+/** The note printed when an upsert kept an operator's pause. */
+export function keptPausedNote(config: LoadedConfig): string {
+  return `note: schedule "${config.schedule.id}" stays paused (paused with consent schedule pause); resume it with consent schedule unpause`;
+}
+
 export async function upsertSchedule(client: Client, config: LoadedConfig): Promise<UpsertedSchedule> {
   const options = scheduleOptions(config);
   try {
@@ -95,14 +105,20 @@ export async function upsertSchedule(client: Client, config: LoadedConfig): Prom
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     const handle = client.schedule.getHandle(options.scheduleId);
     const tookOverFrom = otherScheduledWarehouse(await handle.describe(), config);
-    await handle.update((previous) => ({
-      ...previous,
-      spec: options.spec,
-      action: options.action,
-      policies: options.policies,
-      state: { ...previous.state, paused: config.schedule.paused, note: previous.state.note },
-    }));
-    return { handle, created: false, ...(tookOverFrom === undefined ? {} : { tookOverFrom }) };
+    let keptPaused = false;
+    await handle.update((previous) => {
+      // An operator's pause (consent schedule pause) outlives an upsert: `npm start` or a redeploy must not
+      // silently resume refreshes someone stopped. `consent schedule unpause` resumes them.
+      keptPaused = previous.state.paused && previous.state.note === OPERATOR_PAUSE_NOTE && !config.schedule.paused;
+      return {
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+        state: { ...previous.state, paused: config.schedule.paused || keptPaused, note: previous.state.note },
+      };
+    });
+    return { handle, created: false, ...(keptPaused ? { keptPaused } : {}), ...(tookOverFrom === undefined ? {} : { tookOverFrom }) };
   }
 }
 

@@ -13,7 +13,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { formatSummary } from './format-summary.js';
 import { createProgressPrinter } from './progress-printer.js';
 import { refreshNow, waitForRefresh } from './refresh-now.js';
-import { takeOverWarning, upsertSchedule } from './schedule.js';
+import { keptPausedNote, takeOverWarning, upsertSchedule } from './schedule.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal-connection.js';
 import { loadConfigFrom } from './config-path.js';
 import { checkConfigBeforeRun, configNotes } from './preflight.js';
@@ -57,9 +57,10 @@ async function main(): Promise<number> {
   const running = workers.run();
   let code = EXIT_OK;
   try {
-    const { created, tookOverFrom } = await upsertSchedule(client, config);
+    const { created, tookOverFrom, keptPaused } = await upsertSchedule(client, config);
     if (tookOverFrom !== undefined) log(takeOverWarning(config, tookOverFrom));
-    log(`schedule ${config.schedule.id} ${created ? 'created' : 'updated'} (${config.schedule.cron ? `cron ${config.schedule.cron}` : `every ${config.schedule.interval}`}, ${config.schedule.timezone}${config.schedule.paused ? ', paused' : ''})`);
+    log(`schedule ${config.schedule.id} ${created ? 'created' : 'updated'} (${config.schedule.cron ? `cron ${config.schedule.cron}` : `every ${config.schedule.interval}`}, ${config.schedule.timezone}${config.schedule.paused || keptPaused ? ', paused' : ''})`);
+    if (keptPaused) log(keptPausedNote(config));
     const started = await refreshNow(client, config);
     log(`refresh started: workflow ${started.workflowId}`);
     try {

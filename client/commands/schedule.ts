@@ -2,7 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client
 import { loadConfigFrom } from '../config-path.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { checkConfigBeforeRun } from '../preflight.js';
-import { takeOverWarning, upsertSchedule } from '../schedule.js';
+import { keptPausedNote, OPERATOR_PAUSE_NOTE, takeOverWarning, upsertSchedule } from '../schedule.js';
 import { noWorkerWarning, workerIsPolling } from '../worker-presence.js';
 import { connectClient } from '../temporal-connection.js';
 import type { CommandHandler } from '../cli.js';
@@ -23,9 +23,10 @@ export const runScheduleCommand: CommandHandler = async ({ positionals, config: 
   try {
     switch (action) {
       case 'create': {
-        const { created, tookOverFrom } = await upsertSchedule(client, config);
+        const { created, tookOverFrom, keptPaused } = await upsertSchedule(client, config);
         if (tookOverFrom !== undefined) console.error(takeOverWarning(config, tookOverFrom));
         console.log(`schedule ${config.schedule.id} ${created ? 'created' : 'updated'}`);
+        if (keptPaused) console.log(keptPausedNote(config));
         break;
       }
       case 'describe': {
@@ -45,7 +46,7 @@ export const runScheduleCommand: CommandHandler = async ({ positionals, config: 
         break;
       }
       case 'pause':
-        await handle.pause('paused with consent schedule pause');
+        await handle.pause(OPERATOR_PAUSE_NOTE);
         console.log(`schedule ${config.schedule.id} paused`);
         break;
       case 'unpause':

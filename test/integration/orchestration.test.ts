@@ -11,7 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refreshNow, waitForRefresh } from '../../client/refresh-now.js';
 import { REFRESH_WORKFLOW_TYPE } from '../../client/schedule.js';
-import { assertScheduleServesWarehouse, upsertSchedule } from '../../client/schedule.js';
+import { assertScheduleServesWarehouse, OPERATOR_PAUSE_NOTE, upsertSchedule } from '../../client/schedule.js';
 import { readCurrentRun, readWarehouseId, warehouseLayout } from '../../core/warehouse/index.js';
 import type { RefreshInput, RefreshResult } from '../../workflows/refresh-types.js';
 import { exampleWorkspace, type Workspace } from '../support/workspace.js';
@@ -120,6 +120,21 @@ describe('orchestration', () => {
     const second = await upsertSchedule(runtime.client, workspace.config);
     expect(first.created).toBe(false);
     expect(second.created).toBe(false);
+  });
+
+  it('an upsert (npm start, schedule create) keeps a pause made with consent schedule pause', async () => {
+    const handle = runtime.client.schedule.getHandle(workspace.config.schedule.id);
+    await handle.pause(OPERATOR_PAUSE_NOTE);
+    try {
+      const upserted = await upsertSchedule(runtime.client, workspace.config);
+      expect(upserted.keptPaused).toBe(true);
+      expect((await handle.describe()).state).toMatchObject({ paused: true, note: OPERATOR_PAUSE_NOTE });
+    } finally {
+      await handle.unpause('unpaused by the test');
+    }
+    const again = await upsertSchedule(runtime.client, workspace.config);
+    expect(again.keptPaused).toBeUndefined();
+    expect((await handle.describe()).state.paused).toBe(false);
   });
 
   it('ten concurrent "refresh now" requests never overlap and leave one consistent current run', async () => {
