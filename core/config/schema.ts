@@ -31,6 +31,10 @@ export const purposeSchema = z.strictObject({
   description: z.string().optional(),
 });
 
+/** Encodings DuckDB's CSV reader decodes (`read_csv(encoding = …)`). */
+export const CSV_ENCODINGS = ['utf-8', 'latin-1', 'utf-16'] as const;
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
 const csvOptionsSchema = z.strictObject({
   delimiter: z.string().min(1).max(4).optional(),
   quote: z.string().max(1).optional(),
@@ -38,6 +42,16 @@ const csvOptionsSchema = z.strictObject({
   header: z.boolean().default(true),
   /** Text that stands for "no value" in addition to the empty string. */
   nullString: z.string().optional(),
+  /**
+   * The file's text encoding (default utf-8): what DuckDB's reader decodes. `utf-16` is little-endian
+   * (with or without a byte order mark). There is no Windows-1252: its bytes 0x80–0x9F (€, „, “, ” …)
+   * are not latin-1, and a file holding them fails rather than being read with wrong characters.
+   */
+  encoding: z
+    .enum(CSV_ENCODINGS, {
+      error: `must be one of ${CSV_ENCODINGS.join(', ')} (there is no windows-1252: use latin-1 when the file has no bytes 0x80-0x9F such as €, „ or “, else convert it to UTF-8)`,
+    })
+    .optional(),
 });
 
 const sourceBase = {

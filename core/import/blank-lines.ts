@@ -8,10 +8,12 @@
  * quoted values (a blank line inside a quoted value is part of the value, not a blank line). The scan
  * leaves a quoted value at every reject, where the reader itself resynchronised. A reject's start may
  * point into the line breaks before its row (the reader keeps blank lines in front of the next row):
- * the count is taken at the row's first other byte.
+ * the count is taken at the row's first other byte. A file in another encoding is scanned as the UTF-8
+ * text the reader decoded (csv-encoding.ts): its positions count that text.
  */
-import { createReadStream } from 'node:fs';
+import type { CsvEncoding } from '../config/schema.js';
 import type { CsvDialect } from './csv-header.js';
+import { utf8Bytes } from './csv-encoding.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -20,7 +22,7 @@ const CR = 0x0d;
  * For each reject start (`line_byte_position`, ascending, distinct), the number of blank lines (empty, or
  * just `\r`) outside quoted values before it; starts with none are left out of the map.
  */
-export async function blankLinesBefore(file: string, dialect: CsvDialect, rejectStarts: readonly number[]): Promise<Map<number, number>> {
+export async function blankLinesBefore(file: string, dialect: CsvDialect, rejectStarts: readonly number[], encoding: CsvEncoding = 'utf-8'): Promise<Map<number, number>> {
   const result = new Map<number, number>();
   if (rejectStarts.length === 0) return result;
   // DuckDB's quote and escape are single bytes; a multi-byte one cannot occur.
@@ -34,7 +36,7 @@ export async function blankLinesBefore(file: string, dialect: CsvDialect, reject
   let lineStart = true;
   /** Inside a reject's leading line breaks: its count is taken at the first other byte. */
   let atReject = false;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of utf8Bytes(file, encoding)) {
     for (let i = 0; i < chunk.length; i += 1, offset += 1) {
       const byte = chunk[i]!;
       if (!atReject && rejectStarts[next]! <= offset) {

@@ -4,6 +4,8 @@
  * here — never data rows: with `header: false` only the number of fields of the first record is used.
  */
 import { open } from 'node:fs/promises';
+import type { CsvEncoding } from '../config/schema.js';
+import { decodeText } from './csv-encoding.js';
 
 export interface CsvDialect {
   readonly delimiter: string;
@@ -17,13 +19,33 @@ export type FirstRecord =
   | { readonly kind: 'record'; readonly fields: string[] }
   /** The record did not end within `maxBytes` (unterminated quote or an absurdly long header). */
   | { readonly kind: 'too long' }
-  | { readonly kind: 'invalid utf-8' };
+  | { readonly kind: 'invalid utf-8' }
+  /** A UTF-16 big-endian byte order mark: DuckDB's reader decodes UTF-16 little-endian only. */
+  | { readonly kind: 'utf-16 big-endian' };
+
+export interface FirstRecordOptions {
+  /** The file's encoding (default utf-8). */
+  readonly encoding?: CsvEncoding;
+  /** Where the record starts (bytes; after a byte order mark and an Excel `sep=` line, see excel-sep.ts). */
+  readonly from?: number;
+}
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);
+const UTF16BE_BOM = Buffer.from([0xfe, 0xff]);
 const CHUNK = 64 * 1024;
 
-/** Reads and parses the first record of `file` (UTF-8, BOM skipped). */
-export async function readFirstCsvRecord(file: string, dialect: CsvDialect, maxBytes = 4 * 1024 * 1024): Promise<FirstRecord> {
+/** How many bytes of `buffer` a byte order mark of `encoding` takes (0 without one). */
+export function bomLength(buffer: Buffer, encoding: CsvEncoding): number {
+  if (encoding === 'utf-8') return buffer.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+  if (encoding === 'utf-16') return buffer.subarray(0, 2).equals(UTF16LE_BOM) ? 2 : 0;
+  return 0;
+}
+
+/** Reads and parses the first record of `file` (UTF-8 unless told otherwise, a byte order mark skipped). */
+export async function readFirstCsvRecord(file: string, dialect: CsvDialect, maxBytes = 4 * 1024 * 1024, options: FirstRecordOptions = {}): Promise<FirstRecord> {
+  const encoding = options.encoding ?? 'utf-8';
+  const from = options.from ?? 0;
   const handle = await open(file, 'r');
   try {
     let buffer = Buffer.alloc(0);
@@ -32,16 +54,21 @@ export async function readFirstCsvRecord(file: string, dialect: CsvDialect, maxB
       // Each read doubles what is buffered, so re-parsing from the start stays linear in the record's size.
       const size = Math.max(CHUNK, buffer.length);
       const chunk = Buffer.alloc(size);
-      const { bytesRead } = await handle.read(chunk, 0, size, buffer.length);
+      const { bytesRead } = await handle.read(chunk, 0, size, from + buffer.length);
       buffer = Buffer.concat([buffer, chunk.subarray(0, bytesRead)]);
       eof = bytesRead < size;
-      const start = buffer.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
-      const text = buffer.subarray(start).toString('utf8');
+      if (from === 0 && encoding === 'utf-16' && buffer.subarray(0, 2).equals(UTF16BE_BOM)) return { kind: 'utf-16 big-endian' };
+      const start = from === 0 ? bomLength(buffer, encoding) : 0;
+      // UTF-16 is decoded in whole code units; a character split at the end of the buffer waits for the next read.
+      const end = encoding === 'utf-16' ? start + ((buffer.length - start) & ~1) : buffer.length;
+      const text = encoding === 'utf-8' ? buffer.subarray(start).toString('utf8') : decodeText(buffer.subarray(start, end), encoding);
       const parsed = parseFirstRecord(text, dialect, eof);
       if (parsed) {
-        const consumed = Buffer.from(text.slice(0, parsed.length), 'utf8');
-        // Decoding replaced invalid bytes with U+FFFD: the round trip then differs from the file's bytes.
-        if (!consumed.equals(buffer.subarray(start, start + consumed.length))) return { kind: 'invalid utf-8' };
+        if (encoding === 'utf-8') {
+          const consumed = Buffer.from(text.slice(0, parsed.length), 'utf8');
+          // Decoding replaced invalid bytes with U+FFFD: the round trip then differs from the file's bytes.
+          if (!consumed.equals(buffer.subarray(start, start + consumed.length))) return { kind: 'invalid utf-8' };
+        }
         return { kind: 'record', fields: parsed.fields };
       }
       if (eof || buffer.length >= maxBytes) return { kind: 'too long' };

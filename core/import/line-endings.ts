@@ -3,10 +3,12 @@
  * Unix tools are): DuckDB's reader expects one kind throughout and stops with an error that names no row.
  * Only after such an error, the file is scanned (quote-aware: a line break inside a quoted value is part
  * of the value) for the first line that ends differently from the first line, so the source's error can
- * say where and why. Only CRLF against LF counts; a NUL byte means binary data and ends the search.
+ * say where and why. Only CRLF against LF counts; a NUL byte means binary data and ends the search. A file in
+ * another encoding is scanned as the UTF-8 text the reader decoded (csv-encoding.ts).
  */
-import { createReadStream } from 'node:fs';
+import type { CsvEncoding } from '../config/schema.js';
 import type { CsvDialect } from './csv-header.js';
+import { utf8Bytes } from './csv-encoding.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -25,7 +27,7 @@ export interface MixedLineEndings {
 }
 
 /** The first line ending unlike the first line's, or undefined when every line ends alike. */
-export async function findMixedLineEndings(file: string, dialect: CsvDialect): Promise<MixedLineEndings | undefined> {
+export async function findMixedLineEndings(file: string, dialect: CsvDialect, encoding: CsvEncoding = 'utf-8'): Promise<MixedLineEndings | undefined> {
   const quote = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
   const escape = dialect.escape === '' || dialect.escape === dialect.quote ? -1 : dialect.escape.charCodeAt(0);
   let first: LineEnding | undefined;
@@ -42,7 +44,7 @@ export async function findMixedLineEndings(file: string, dialect: CsvDialect): P
     lineStart = true;
     return undefined;
   };
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of utf8Bytes(file, encoding)) {
     for (const byte of chunk) {
       // A NUL byte: binary data, not text with mixed line endings.
       if (byte === 0) return undefined;

@@ -7,14 +7,16 @@
  * multi-line value is one record), Parquet rows, JSON lines (blank lines are not counted).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { SourceConfig } from '../config/schema.js';
+import type { CsvEncoding, SourceConfig } from '../config/schema.js';
 import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { SourceError } from '../errors.js';
 import { allowedIdentifier, quoteIdentifier, quoteLiteral } from '../sql/identifiers.js';
 import { readFirstCsvRecord, type CsvDialect, type FirstRecord } from './csv-header.js';
 import { blankLinesBefore } from './blank-lines.js';
+import { ENCODING_NAMES, firstLatin1Control } from './csv-encoding.js';
 import { startsWithArrayBracket } from './jsonl-array.js';
 import { firstLineAfterBom } from './jsonl-bom.js';
+import { firstNonUtf8Line } from './jsonl-utf8.js';
 import { findMixedLineEndings, type LineEnding } from './line-endings.js';
 import { jsonColumnSql } from './json-columns.js';
 import { matchColumn, matchingKeys } from './resolve-columns.js';
@@ -84,6 +86,54 @@ function resolveColumns(source: SourceConfig, index: number, wanted: readonly st
   });
 }
 
+function encodingOf(source: SourceConfig): CsvEncoding {
+  return source.csv?.encoding ?? 'utf-8';
+}
+
+/** What to do about text that is not in the source's encoding: the config key to set, or the conversion. */
+function encodingHint(source: SourceConfig, index: number): string {
+  return encodingOf(source) === 'utf-8'
+    ? `the file must be UTF-8, or name its encoding in sources[${index}].csv.encoding: latin-1 or utf-16`
+    : `check sources[${index}].csv.encoding, or convert the file to UTF-8`;
+}
+
+/**
+ * A row the reader could not decode fails the source: rejecting it alone would drop every row that merely
+ * holds an umlaut in some note column (a whole file in another encoding, row by row), withdrawals included.
+ */
+async function refuseUndecodableRows(connection: DuckDBConnection, source: SourceConfig, index: number, errorLines: string, headerLines: number): Promise<void> {
+  const [first] = await queryRows<{ row_no: string }>(connection, {
+    sql: `SELECT CAST(min(CAST(line AS BIGINT)) - ${headerLines} AS BIGINT) AS row_no FROM ${errorLines} WHERE error_type = 'INVALID ENCODING' HAVING count(*) > 0`,
+  });
+  if (first === undefined) return;
+  throw new SourceError(source.name, source.path, `the row is not valid ${ENCODING_NAMES[encodingOf(source)]} (${encodingHint(source, index)})`, undefined, Number(first.row_no));
+}
+
+/**
+ * Runs the CSV read; the reader refuses a latin-1 file holding a byte 0x80–0x9F as a whole, naming no row:
+ * the source's error names the row and says what the byte likely is (csv-encoding.ts).
+ */
+async function refuseLatin1Controls(source: SourceConfig, dialect: CsvDialect, headerLines: number, read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (encodingOf(source) !== 'latin-1' || !/is not latin-1 encoded/i.test(message)) throw error;
+    const found = await firstLatin1Control(source.path, dialect);
+    if (found === undefined) throw error;
+    const row = found.recordsBefore - headerLines + 1;
+    const byte = `0x${found.byte.toString(16).toUpperCase()}`;
+    throw new SourceError(
+      source.name,
+      source.path,
+      `${row < 1 ? 'the header row holds' : 'the row holds'} byte ${byte}, which is no latin-1 character: the file is probably Windows-1252 ` +
+        '(€, „, “, ” and the like are 0x80-0x9F there), which the reader cannot decode; convert the file to UTF-8 (e.g. iconv -f windows-1252 -t utf-8) and drop csv.encoding',
+      undefined,
+      row < 1 ? undefined : row,
+    );
+  }
+}
+
 function csvDialect(source: SourceConfig): CsvDialect {
   const quote = source.csv?.quote ?? '"';
   return { delimiter: source.csv?.delimiter ?? ',', quote, escape: source.csv?.escape ?? quote };
@@ -101,13 +151,14 @@ const OTHER_DELIMITERS = [';', '\t', '|'];
  */
 async function chooseDialect(source: SourceConfig, header: boolean, wanted: readonly string[]): Promise<{ dialect: CsvDialect; first: FirstRecord }> {
   const configured = csvDialect(source);
-  const first = await readFirstCsvRecord(source.path, configured, HEADER_MAX_MB * 1024 * 1024);
+  const readFirst = (dialect: CsvDialect) => readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024, { encoding: encodingOf(source) });
+  const first = await readFirst(configured);
   const held = (record: FirstRecord) => (record.kind === 'record' ? wanted.filter((column) => matchColumn(column, record.fields).kind === 'found').length : -1);
   if (source.csv?.delimiter !== undefined || !header || first.kind !== 'record' || held(first) === wanted.length) return { dialect: configured, first };
   let best: { dialect: CsvDialect; first: FirstRecord; held: number } = { dialect: configured, first, held: held(first) };
   for (const delimiter of OTHER_DELIMITERS) {
     const dialect = { ...configured, delimiter };
-    const candidate = await readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024);
+    const candidate = await readFirst(dialect);
     const candidateHeld = held(candidate);
     if (candidateHeld === wanted.length) return { dialect, first: candidate };
     if (candidateHeld > best.held) best = { dialect, first: candidate, held: candidateHeld };
@@ -148,12 +199,12 @@ async function refuseSwallowedRows(connection: DuckDBConnection, source: SourceC
  * itself when no blank line precedes a reject (the usual case), else joined to `blanks`, a TEMP table of
  * the blank lines before each reject's start (blank-lines.ts).
  */
-async function errorsWithRecordLines(connection: DuckDBConnection, file: string, dialect: CsvDialect, errors: string, blanks: string): Promise<string> {
+async function errorsWithRecordLines(connection: DuckDBConnection, source: SourceConfig, dialect: CsvDialect, errors: string, blanks: string): Promise<string> {
   const table = `temp.main.${quoteIdentifier(errors)}`;
   const starts = await queryRows<{ start: string }>(connection, {
     sql: `SELECT DISTINCT CAST(line_byte_position AS BIGINT) AS start FROM ${table} WHERE line_byte_position IS NOT NULL ORDER BY start`,
   });
-  const before = await blankLinesBefore(file, dialect, starts.map((row) => Number(row.start)));
+  const before = await blankLinesBefore(source.path, dialect, starts.map((row) => Number(row.start)), encodingOf(source));
   if (before.size === 0) return table;
   await execute(connection, { sql: `CREATE TEMP TABLE ${quoteIdentifier(blanks)} (start BIGINT, blank_lines BIGINT)` });
   const appender = await connection.createAppender(blanks, 'main', 'temp');
@@ -179,7 +230,7 @@ async function refuseMixedLineEndings(source: SourceConfig, dialect: CsvDialect,
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (!/state machine reached an invalid state/i.test(message)) throw error;
-    const mixed = await findMixedLineEndings(source.path, dialect);
+    const mixed = await findMixedLineEndings(source.path, dialect, encodingOf(source));
     if (mixed === undefined) throw error;
     const dataRecords = mixed.recordsBefore - (header ? 1 : 0);
     const where = mixed.blank ? `a blank line after ${dataRecords < 1 ? 'the header' : `row ${dataRecords}`}` : dataRecords < 0 ? 'the header' : `row ${dataRecords + 1}`;
@@ -198,7 +249,10 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   const header = source.csv?.header ?? true;
   const { dialect, first } = await chooseDialect(source, header, wanted);
   if (first.kind === 'invalid utf-8') {
-    throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is not valid UTF-8 (the file must be UTF-8)`);
+    throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is not valid UTF-8 (${encodingHint(source, index)})`);
+  }
+  if (first.kind === 'utf-16 big-endian') {
+    throw new SourceError(source.name, source.path, 'the file is UTF-16 big-endian (its byte order mark says so); the reader decodes UTF-16 little-endian only: convert the file to UTF-8');
   }
   if (first.kind === 'too long') {
     throw new SourceError(
@@ -219,22 +273,23 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   // Every file column is read (so each row is checked in full), named by position: c0, c1, ...
   const columnTypes = available.map((_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`).join(', ');
   const params = new ParamBag();
-  await refuseMixedLineEndings(source, dialect, header, () => execute(
+  const headerLines = header ? 1 : 0;
+  await refuseLatin1Controls(source, dialect, headerLines, () => refuseMixedLineEndings(source, dialect, header, () => execute(
     connection,
     params.statement(
       `${createWorkTableSql(index, 'read')} AS SELECT * FROM read_csv(${params.bind(source.path)}, ` +
         `auto_detect = false, header = ${params.bind(header)}, delim = ${params.bind(dialect.delimiter)}, ` +
-        `quote = ${params.bind(dialect.quote)}, escape = ${params.bind(dialect.escape)}, encoding = 'utf-8', ` +
+        `quote = ${params.bind(dialect.quote)}, escape = ${params.bind(dialect.escape)}, encoding = ${params.bind(encodingOf(source))}, ` +
         `columns = {${columnTypes}}, store_rejects = true, ` +
         `rejects_table = ${quoteLiteral(errors)}, rejects_scan = ${quoteLiteral(scans)})`,
     ),
-  ));
+  )));
 
   // One reject per unreadable record (the reader may report several errors for one line), its `line`
   // lowered by the blank lines before it (blank-lines.ts), so it counts records as the kept rows do.
-  const errorLines = await errorsWithRecordLines(connection, source.path, dialect, errors, blanks);
+  const errorLines = await errorsWithRecordLines(connection, source, dialect, errors, blanks);
+  await refuseUndecodableRows(connection, source, index, errorLines, headerLines);
   const rejectParams = new ParamBag();
-  const headerLines = header ? 1 : 0;
   await execute(
     connection,
     rejectParams.statement(
@@ -373,6 +428,10 @@ async function readJsonLines(connection: DuckDBConnection, source: SourceConfig,
       `no line is a JSON object (lines: ${records}; not valid UTF-8 JSON: ${invalid}; other JSON values: ${records - invalid}): ` +
         'the file must be JSON lines, one object per line (a JSON array file is not JSON lines)',
     );
+  }
+  if (Number(counts?.invalid ?? 0) > 0) {
+    const line = await firstNonUtf8Line(source.path);
+    if (line !== undefined) throw new SourceError(source.name, source.path, 'the line is not valid UTF-8 (JSON lines must be UTF-8: convert the file)', undefined, line);
   }
   const keys = await queryRows<{ key: string }>(connection, {
     sql: `SELECT DISTINCT unnest(json_keys(json)) AS key FROM ${read} WHERE json_type(json) = 'OBJECT' ORDER BY key`,
