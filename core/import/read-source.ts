@@ -6,6 +6,7 @@
  * Row numbers are 1-based data row numbers in file order: CSV records after the header (a quoted
  * multi-line value is one record), Parquet rows, JSON lines (blank lines are not counted).
  */
+import { open, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CsvEncoding, SourceConfig } from '../config/schema.js';
 import { execute, queryNumber, queryRows } from '../db/connection.js';
@@ -20,6 +21,7 @@ import { firstNonUtf8Line } from './jsonl-utf8.js';
 import { findMixedLineEndings, type LineEnding } from './line-endings.js';
 import { jsonColumnSql } from './json-columns.js';
 import { matchColumn, matchingKeys } from './resolve-columns.js';
+import { padShortRows } from './short-rows.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
 import { csvRejectTables, createWorkTableSql, sourceTable } from './tables.js';
@@ -245,6 +247,21 @@ async function refuseMixedLineEndings(source: SourceConfig, dialect: CsvDialect,
   }
 }
 
+/** The last row's number when the file does not end with a line break (short-rows.ts), else undefined. */
+async function cutOffRow(connection: DuckDBConnection, source: SourceConfig, index: number): Promise<number | undefined> {
+  const unit = encodingOf(source) === 'utf-16' ? 2 : 1;
+  const { size } = await stat(source.path);
+  const handle = await open(source.path, 'r');
+  const last = Buffer.alloc(unit);
+  try {
+    await handle.read(last, 0, unit, Math.max(0, size - unit));
+  } finally {
+    await handle.close();
+  }
+  if ((last[0] === 0x0a || last[0] === 0x0d) && (unit === 1 || last[1] === 0)) return undefined;
+  return queryNumber(connection, { sql: `SELECT (SELECT count(*) FROM ${sourceTable(index, 'read')}) + (SELECT count(*) FROM ${sourceTable(index, 'reader_rejects')})` });
+}
+
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
   const header = source.csv?.header ?? true;
   const { dialect, first } = await chooseDialect(source, header, wanted);
@@ -267,8 +284,8 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   const available = header ? first.fields : first.fields.map((_, i) => `column${i}`);
   const positions = resolveColumns(source, index, wanted, available);
 
-  const { errors, scans, blanks } = csvRejectTables(index);
-  for (const table of [errors, scans, blanks]) await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(table)}` });
+  const { errors, scans, blanks, padded: paddedTable } = csvRejectTables(index);
+  for (const table of [errors, scans, blanks, paddedTable]) await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(table)}` });
 
   // Every file column is read (so each row is checked in full), named by position: c0, c1, ...
   const columnTypes = available.map((_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`).join(', ');
@@ -328,6 +345,12 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   // Only the mapped columns: a `*` here copies every file column again (~20 s for a 100k-column file).
   const keptColumns = [...new Set(positions)].map((position) => quoteIdentifier(`c${position}`)).join(', ');
   const readerRejected = await queryNumber(connection, { sql: `SELECT count(*) FROM ${sourceTable(index, 'reader_rejects')}` });
+  // Records missing only trailing columns are rows, padded with blanks (short-rows.ts): they leave the rejects.
+  const padded =
+    readerRejected === 0
+      ? 0
+      : await padShortRows(connection, { errorLines, headerLines, dialect, columnCount: available.length, positions, table: paddedTable, cutOffRow: await cutOffRow(connection, source, index) });
+  const paddedRows = `temp.main.${quoteIdentifier(paddedTable)}`;
   if (readerRejected === 0) {
     // The common case: every record was read, so the row number is the position in the file. Without
     // parameters (no nullString) the rows are a view over what was read: no second copy of the file.
@@ -345,10 +368,12 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
        ),
        kept AS (SELECT rowid AS seq, ${keptColumns} FROM ${sourceTable(index, 'read')})
        SELECT CAST(kept.seq + 1 + coalesce(gaps.k, 0) AS BIGINT) AS row_no, ${projections}
-       FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before`,
+       FROM kept ASOF LEFT JOIN gaps ON kept.seq >= gaps.kept_before` +
+        (padded === 0 ? '' : `\n       UNION ALL SELECT row_no, ${projections} FROM ${paddedRows}`),
     ),
   );
-  for (const table of [errors, scans, blanks]) await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(table)}` });
+  if (padded > 0) await execute(connection, { sql: `DELETE FROM ${sourceTable(index, 'reader_rejects')} WHERE row_no IN (SELECT row_no FROM ${paddedRows})` });
+  for (const table of [errors, scans, blanks, paddedTable]) await execute(connection, { sql: `DROP TABLE IF EXISTS temp.main.${quoteIdentifier(table)}` });
 }
 
 /**

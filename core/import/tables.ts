@@ -37,9 +37,9 @@ export function createWorkTableSql(index: number, part: SourceWorkPart): string 
 }
 
 /** Temporary tables DuckDB's CSV reader writes its errors to (connection-local; unique per source). */
-export function csvRejectTables(index: number): { errors: string; scans: string; blanks: string } {
+export function csvRejectTables(index: number): { errors: string; scans: string; blanks: string; padded: string } {
   const read = sourceTableName(index, 'read');
-  return { errors: `${read}_errors`, scans: `${read}_scans`, blanks: `${read}_blanks` };
+  return { errors: `${read}_errors`, scans: `${read}_scans`, blanks: `${read}_blanks`, padded: `${read}_padded` };
 }
 
 export const COMBINED_TABLES = {
