@@ -1,7 +1,9 @@
 /**
  * Reading one source file into `src_<n>_rows` (row_no + one VARCHAR column per mapped column) with DuckDB's
- * own readers; rows never pass through JavaScript. Rows the reader cannot parse (wrong column count,
- * invalid UTF-8, broken quoting, malformed JSON) go to `src_<n>_reader_rejects` as `malformed row`.
+ * own readers; rows never pass through JavaScript (but the few CSV rows missing trailing columns, see
+ * short-rows.ts). Rows the reader cannot parse (too many columns, broken quoting, malformed JSON) go to
+ * `src_<n>_reader_rejects` as `malformed row`; text not in the source's encoding fails the source
+ * (csv-encoding.ts, jsonl-utf8.ts).
  *
  * Row numbers are 1-based data row numbers in file order: CSV records after the header (a quoted
  * multi-line value is one record), Parquet rows, JSON lines (blank lines are not counted).
@@ -22,6 +24,7 @@ import { findMixedLineEndings, type LineEnding } from './line-endings.js';
 import { jsonColumnSql } from './json-columns.js';
 import { matchColumn, matchingKeys } from './resolve-columns.js';
 import { padShortRows } from './short-rows.js';
+import { readExcelSepLine } from './excel-sep.js';
 import { configKeysOfColumn, mappedColumns, readerError } from './source-file.js';
 import { ParamBag } from './sql-params.js';
 import { csvRejectTables, createWorkTableSql, sourceTable } from './tables.js';
@@ -151,21 +154,41 @@ const OTHER_DELIMITERS = [';', '\t', '|'];
  * the error names a column that is really missing (not every column of a `;` header read as one). The
  * choice rests on the header alone, so it is the same every run; an explicit delimiter is never second-guessed.
  */
-async function chooseDialect(source: SourceConfig, header: boolean, wanted: readonly string[]): Promise<{ dialect: CsvDialect; first: FirstRecord }> {
+async function chooseDialect(
+  source: SourceConfig,
+  index: number,
+  header: boolean,
+  wanted: readonly string[],
+): Promise<{ dialect: CsvDialect; first: FirstRecord; sepLine: boolean }> {
   const configured = csvDialect(source);
-  const readFirst = (dialect: CsvDialect) => readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024, { encoding: encodingOf(source) });
+  const readFirst = (dialect: CsvDialect, from = 0) => readFirstCsvRecord(source.path, dialect, HEADER_MAX_MB * 1024 * 1024, { encoding: encodingOf(source), from });
+  const sep = await readExcelSepLine(source.path, encodingOf(source));
+  if (sep !== undefined) {
+    // The file names its delimiter: read with it, from the line after (excel-sep.ts).
+    const explicit = source.csv?.delimiter;
+    if (explicit !== undefined && explicit !== sep.delimiter) {
+      throw new SourceError(
+        source.name,
+        source.path,
+        `the first line "sep=${sep.delimiter}" (Excel's delimiter line) names the delimiter ${JSON.stringify(sep.delimiter)}, but sources[${index}].csv.delimiter is ${JSON.stringify(explicit)}: ` +
+          'remove csv.delimiter or correct it',
+      );
+    }
+    const dialect = { ...configured, delimiter: sep.delimiter };
+    return { dialect, first: await readFirst(dialect, sep.bytes), sepLine: true };
+  }
   const first = await readFirst(configured);
   const held = (record: FirstRecord) => (record.kind === 'record' ? wanted.filter((column) => matchColumn(column, record.fields).kind === 'found').length : -1);
-  if (source.csv?.delimiter !== undefined || !header || first.kind !== 'record' || held(first) === wanted.length) return { dialect: configured, first };
+  if (source.csv?.delimiter !== undefined || !header || first.kind !== 'record' || held(first) === wanted.length) return { dialect: configured, first, sepLine: false };
   let best: { dialect: CsvDialect; first: FirstRecord; held: number } = { dialect: configured, first, held: held(first) };
   for (const delimiter of OTHER_DELIMITERS) {
     const dialect = { ...configured, delimiter };
     const candidate = await readFirst(dialect);
     const candidateHeld = held(candidate);
-    if (candidateHeld === wanted.length) return { dialect, first: candidate };
+    if (candidateHeld === wanted.length) return { dialect, first: candidate, sepLine: false };
     if (candidateHeld > best.held) best = { dialect, first: candidate, held: candidateHeld };
   }
-  return { dialect: best.dialect, first: best.first };
+  return { dialect: best.dialect, first: best.first, sepLine: false };
 }
 
 /**
@@ -226,7 +249,7 @@ const LINE_ENDING_NAMES: Record<LineEnding, string> = { CRLF: 'CRLF (Windows)', 
  * Runs the CSV read; when the reader gives up on the file as a whole, a file whose line endings are
  * mixed fails with that reason and the row where they change (line-endings.ts), not a guess about bytes.
  */
-async function refuseMixedLineEndings(source: SourceConfig, dialect: CsvDialect, header: boolean, read: () => Promise<void>): Promise<void> {
+async function refuseMixedLineEndings(source: SourceConfig, dialect: CsvDialect, headerLines: number, read: () => Promise<void>): Promise<void> {
   try {
     await read();
   } catch (error) {
@@ -234,7 +257,7 @@ async function refuseMixedLineEndings(source: SourceConfig, dialect: CsvDialect,
     if (!/state machine reached an invalid state/i.test(message)) throw error;
     const mixed = await findMixedLineEndings(source.path, dialect, encodingOf(source));
     if (mixed === undefined) throw error;
-    const dataRecords = mixed.recordsBefore - (header ? 1 : 0);
+    const dataRecords = mixed.recordsBefore - headerLines;
     const where = mixed.blank ? `a blank line after ${dataRecords < 1 ? 'the header' : `row ${dataRecords}`}` : dataRecords < 0 ? 'the header' : `row ${dataRecords + 1}`;
     throw new SourceError(
       source.name,
@@ -264,7 +287,7 @@ async function cutOffRow(connection: DuckDBConnection, source: SourceConfig, ind
 
 async function readCsv(connection: DuckDBConnection, source: SourceConfig, index: number, wanted: readonly string[]): Promise<void> {
   const header = source.csv?.header ?? true;
-  const { dialect, first } = await chooseDialect(source, header, wanted);
+  const { dialect, first, sepLine } = await chooseDialect(source, index, header, wanted);
   if (first.kind === 'invalid utf-8') {
     throw new SourceError(source.name, source.path, `the ${header ? 'header' : 'first'} row is not valid UTF-8 (${encodingHint(source, index)})`);
   }
@@ -290,14 +313,15 @@ async function readCsv(connection: DuckDBConnection, source: SourceConfig, index
   // Every file column is read (so each row is checked in full), named by position: c0, c1, ...
   const columnTypes = available.map((_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`).join(', ');
   const params = new ParamBag();
-  const headerLines = header ? 1 : 0;
-  await refuseLatin1Controls(source, dialect, headerLines, () => refuseMixedLineEndings(source, dialect, header, () => execute(
+  // Lines before the first data row: the header, and an Excel `sep=` line above it (skipped by the reader).
+  const headerLines = (header ? 1 : 0) + (sepLine ? 1 : 0);
+  await refuseLatin1Controls(source, dialect, headerLines, () => refuseMixedLineEndings(source, dialect, headerLines, () => execute(
     connection,
     params.statement(
       `${createWorkTableSql(index, 'read')} AS SELECT * FROM read_csv(${params.bind(source.path)}, ` +
         `auto_detect = false, header = ${params.bind(header)}, delim = ${params.bind(dialect.delimiter)}, ` +
         `quote = ${params.bind(dialect.quote)}, escape = ${params.bind(dialect.escape)}, encoding = ${params.bind(encodingOf(source))}, ` +
-        `columns = {${columnTypes}}, store_rejects = true, ` +
+        `columns = {${columnTypes}}, store_rejects = true, ${sepLine ? 'skip = 1, ' : ''}` +
         `rejects_table = ${quoteLiteral(errors)}, rejects_scan = ${quoteLiteral(scans)})`,
     ),
   )));
