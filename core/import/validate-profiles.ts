@@ -97,8 +97,8 @@ export async function validateProfiles(
        ),
        extra AS (
          SELECT d.dup_record_id AS extra_record_id,
-                list(DISTINCT d.dup_email) FILTER (WHERE d.dup_email IS NOT NULL AND d.dup_email IS DISTINCT FROM f.dup_email) AS extra_emails,
-                list(DISTINCT d.dup_phone) FILTER (WHERE d.dup_phone IS NOT NULL AND d.dup_phone IS DISTINCT FROM f.dup_phone) AS extra_phones
+                list_sort(list(DISTINCT d.dup_email) FILTER (WHERE d.dup_email IS NOT NULL AND d.dup_email IS DISTINCT FROM f.dup_email)) AS extra_emails,
+                list_sort(list(DISTINCT d.dup_phone) FILTER (WHERE d.dup_phone IS NOT NULL AND d.dup_phone IS DISTINCT FROM f.dup_phone)) AS extra_phones
          FROM duplicated d JOIN duplicated f ON f.dup_record_id = d.dup_record_id AND f.dup_row_no = f.dup_first_row_no
          WHERE d.dup_row_no <> d.dup_first_row_no
          GROUP BY d.dup_record_id
