@@ -44,7 +44,10 @@ function consentRecordText(d: DeliveryRecord): string {
 
 /** What allowed a delivery (the deciding consent record, the purpose's default, no consent check), or why a removal happened. */
 function deliveryBasis(d: DeliveryRecord): string {
-  if (d.change === 'removed') return d.withdrawn ? `withdrawn: ${consentRecordText(d)}` : 'left the segment (or the profile is gone)';
+  if (d.change === 'removed') {
+    if (!d.withdrawn) return 'left the segment (or the profile is gone)';
+    return d.consent_basis === 'expired' ? `consent expired (re-consent needed): the grant ${consentRecordText(d)} is older than the purpose's expiresAfter` : `withdrawn: ${consentRecordText(d)}`;
+  }
   if (d.purpose.trim().toLowerCase() === 'none') return 'internal export (purpose none): no consent check';
   if (d.consent_source === null) return `consent by the ${d.purpose} default`;
   return consentRecordText(d);

@@ -24,7 +24,8 @@ const CREATE_TABLES = `
     consent_source VARCHAR, consent_id VARCHAR, consent_date TIMESTAMP, consent_basis VARCHAR);
   CREATE TABLE IF NOT EXISTS removals (
     run_id VARCHAR NOT NULL, published_at TIMESTAMP NOT NULL, export VARCHAR NOT NULL, purpose VARCHAR NOT NULL,
-    customer_id VARCHAR NOT NULL, withdrawn BOOLEAN NOT NULL, consent_source VARCHAR, consent_id VARCHAR, consent_date TIMESTAMP);`;
+    customer_id VARCHAR NOT NULL, withdrawn BOOLEAN NOT NULL, consent_source VARCHAR, consent_id VARCHAR, consent_date TIMESTAMP);
+  ALTER TABLE removals ADD COLUMN IF NOT EXISTS consent_basis VARCHAR;`;
 
 /** Appends the run's deliveries; the run database must be closed (it is ATTACHed read-only). */
 export async function appendAudit(layout: WarehouseLayout, config: LoadedConfig, runId: string, publishedAt: Date): Promise<number> {
@@ -53,9 +54,9 @@ export async function appendAudit(layout: WarehouseLayout, config: LoadedConfig,
         params,
       });
       await execute(connection, {
-        sql: `INSERT INTO removals
+        sql: `INSERT INTO removals (run_id, published_at, export, purpose, customer_id, withdrawn, consent_source, consent_id, consent_date, consent_basis)
           SELECT $run, CAST($at AS TIMESTAMP), $export, $purpose, ch.customer_id,
-                 coalesce(ec.granted = FALSE AND ec.basis IN ('record', 'expired'), FALSE), ec.source, ec.consent_id, ec.consent_date
+                 coalesce(ec.granted = FALSE AND ec.basis IN ('record', 'expired'), FALSE), ec.source, ec.consent_id, ec.consent_date, ec.basis
           FROM audited_run.exp_${index}_changes ch
           LEFT JOIN audited_run.effective_consent ec ON ec.customer_id = ch.customer_id AND ec.purpose = $purpose
           WHERE ch.change = 'removed'`,
@@ -88,6 +89,8 @@ export interface DeliveryRecord {
   consent_source: string | null;
   consent_id: string | null;
   consent_date: string | null;
+  /** effective_consent.basis of the deciding record: 'record', 'default', 'expired' (a removal: the grant expired); NULL in older audits. */
+  consent_basis: string | null;
 }
 
 /** The last deliveries of one customer and removals from exports (newest first), read-only. */
@@ -97,11 +100,17 @@ export async function lastDeliveries(layout: WarehouseLayout, customerId: string
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection: DuckDBConnection = await instance.connect();
   try {
+    // An audit written before removals recorded the basis has no such column until it is next appended to.
+    const [basis] = await queryRows<{ n: string }>(connection, {
+      sql: "SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'removals' AND column_name = 'consent_basis'",
+    });
+    const removalBasis = Number(basis?.n ?? 0) > 0 ? 'consent_basis' : 'NULL::VARCHAR';
     return await queryRows<DeliveryRecord>(connection, {
-      sql: `SELECT customer_id, run_id, published_at, export, purpose, change, NULL::BOOLEAN AS withdrawn, consent_source, consent_id, consent_date
+      sql: `SELECT customer_id, run_id, published_at, export, purpose, change, NULL::BOOLEAN AS withdrawn, consent_source, consent_id, consent_date, consent_basis
             FROM deliveries WHERE customer_id = $customer
             UNION ALL
-            SELECT customer_id, run_id, published_at, export, purpose, 'removed', withdrawn, consent_source, consent_id, consent_date
+            SELECT customer_id, run_id, published_at, export, purpose, 'removed', withdrawn, consent_source, consent_id, consent_date,
+                   ${removalBasis}
             FROM removals WHERE customer_id = $customer
             ORDER BY published_at DESC, export LIMIT $limit`,
       params: { customer: customerId, limit },

@@ -25,6 +25,7 @@ import { resolveExportFields, type ExportField } from './export-fields.js';
 import { DORMANT_EXPORT_CUSTOMERS, exportChangesTable, exportContactChangedTable, exportMembersTable, exportRowsTable } from './export-tables.js';
 import { sha256File } from './file-checksum.js';
 import { neutraliseFormulaSql } from './spreadsheet-safe.js';
+import { parseIsoDuration } from '../unify/iso-duration.js';
 
 export interface ExportFileEntry {
   readonly kind: ExportFileKind;
@@ -72,17 +73,23 @@ export interface ExportResult {
 }
 
 /** Withdrawal latency: for removed customers whose effective consent is now denied by a record (or expired). */
-async function withdrawalLatency(connection: DuckDBConnection, exportIndex: number, purpose: string | null, runStartedAt: Date) {
+async function withdrawalLatency(connection: DuckDBConnection, config: LoadedConfig, exportIndex: number, purpose: string | null, runStartedAt: Date) {
   if (purpose === null) return { withdrawals: 0, withdrawalLatencyMaxHours: null, withdrawalLatencyMedianHours: null };
+  // An expired grant withdrew on the day it expired (design §4), not on the day it was given.
+  const expiresAfter = config.purposes[purpose]?.expiresAfter;
+  const expiry = expiresAfter === undefined ? { months: 0, days: 0 } : parseIsoDuration(expiresAfter);
   const [row] = await queryRows<{ n: string; max_h: number | null; median_h: number | null }>(connection, {
     sql: `WITH latency AS (
             -- A withdrawal dated after the run (clock skew, a typo) was honoured before it was due: 0 hours.
-            SELECT greatest(epoch(CAST($runStartedAt AS TIMESTAMP)) - epoch(ec.consent_date), 0) / 3600.0 AS hours
+            SELECT greatest(epoch(CAST($runStartedAt AS TIMESTAMP)) - epoch(
+                     CASE WHEN ec.basis = 'expired'
+                          THEN date_trunc('day', ec.consent_date + to_months(CAST($expiry_months AS INTEGER)) + to_days(CAST($expiry_days AS INTEGER)))
+                          ELSE ec.consent_date END), 0) / 3600.0 AS hours
             FROM ${exportChangesTable(exportIndex)} ch
             JOIN effective_consent ec ON ec.customer_id = ch.customer_id AND ec.purpose = $purpose
             WHERE ch.change = 'removed' AND ec.granted = FALSE AND ec.basis IN ('record', 'expired'))
           SELECT count(*) AS n, round(max(hours), 2) AS max_h, round(median(hours), 2) AS median_h FROM latency`,
-    params: { runStartedAt: runStartedAt.toISOString(), purpose },
+    params: { runStartedAt: runStartedAt.toISOString(), purpose, expiry_months: expiry.months, expiry_days: expiry.days },
   });
   return {
     withdrawals: Number(row?.n ?? 0),
@@ -317,6 +324,6 @@ export async function runExport(
     added,
     removed,
     runManifest: paths.runManifest,
-    ...(await withdrawalLatency(connection, exportIndex, guardPurpose(config, exportIndex), run.runStartedAt)),
+    ...(await withdrawalLatency(connection, config, exportIndex, guardPurpose(config, exportIndex), run.runStartedAt)),
   };
 }

@@ -5,7 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lastDeliveries } from '../../core/exports/index.js';
 import { refreshLocally } from '../../core/pipeline/index.js';
+import { warehouseLayout } from '../../core/warehouse/index.js';
 import { makeWorkspace, writeWorkspaceConfig } from '../support/workspace.js';
 
 describe('withdrawal latency', () => {
@@ -31,5 +33,30 @@ describe('withdrawal latency', () => {
     );
     const run2 = await refreshLocally(config, { runId: 'run-2', runStartedAt: new Date('2026-12-02T00:00:00Z') });
     expect(run2.exports[0]).toMatchObject({ removed: 2, withdrawals: 2, withdrawalLatencyMaxHours: 48, withdrawalLatencyMedianHours: 24 });
+  });
+
+  it('counts an expired grant from the day it expired, and the audit says it expired', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'profiles.csv'), 'id,email\n1,ann@example.org\n');
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value,date\nc1,ann@example.org,Newsletter,yes,2025-11-30T10:00:00Z\n');
+    const { config } = writeWorkspaceConfig(dir, {
+      warehouse: './wh',
+      purposes: { Newsletter: { regime: 'opt-in', expiresAfter: 'P1Y' } },
+      sources: [
+        { name: 'crm', type: 'profiles', format: 'csv', path: 'profiles.csv', primaryKey: 'id', keys: { email: 'email' } },
+        { name: 'consent', type: 'consent', format: 'csv', path: 'consent.csv', primaryKey: 'consent_id', keys: { email: 'email' }, option: 'option', value: 'value', date: 'date' },
+      ],
+      segments: [{ name: 'news', rule: 'Consent option = Newsletter & Consent value = True' }],
+      exports: [{ name: 'nl', segment: 'news', purpose: 'Newsletter', path: 'out/nl', fields: ['customer_id', 'email'] }],
+    });
+    const run1 = await refreshLocally(config, { runId: 'run-1', runStartedAt: new Date('2026-11-29T12:00:00Z') });
+    expect(run1.exports[0]).toMatchObject({ rowsWritten: 1 });
+    const ann = readFileSync(path.join(dir, 'out/nl/nl.csv'), 'utf8').split('\n')[1]!.split(',')[0]!;
+    // The grant expires on 2026-11-30 (denied from that day): 36 hours before this run, not a year.
+    const run2 = await refreshLocally(config, { runId: 'run-2', runStartedAt: new Date('2026-12-01T12:00:00Z') });
+    expect(run2.exports[0]).toMatchObject({ rowsWritten: 0, removed: 1, withdrawals: 1, withdrawalLatencyMaxHours: 36, withdrawalLatencyMedianHours: 36 });
+    const layout = warehouseLayout(path.join(dir, 'wh'));
+    const removal = (await lastDeliveries(layout, ann)).find((d) => d.change === 'removed');
+    expect(removal).toMatchObject({ run_id: 'run-2', withdrawn: true, consent_id: 'c1', consent_basis: 'expired' });
   });
 });
