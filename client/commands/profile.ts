@@ -115,17 +115,24 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
       const consent = await effectiveConsentOf(connection, customer_id);
       profiles.push({ customer, records, consent });
     }
-    return { runId: current.runId, profiles, placeholder: ids.some((id) => id.placeholder) };
+    return { runId: current.runId, profiles, placeholder: ids.some((id) => id.placeholder), orphans: await orphansKeyedBy(connection, key) };
   });
   if (found.profiles.length === 0) {
     console.error(`no customer with that ${key.kind} in run ${found.runId}`);
+    // A withdrawal keyed by this exact value that reached nobody is still the answer a complaint needs.
+    if (found.orphans.length > 0) {
+      if (json) console.log(JSON.stringify({ runId: found.runId, matches: 0, orphans: found.orphans }, null, 2));
+      else printOrphans(found.orphans, key.kind);
+    }
     return EXIT_FAILURE;
   }
   const layout = warehouseLayout(config.warehouse);
   const profiles = [];
   for (const profile of found.profiles) profiles.push({ ...profile, deliveries: await lastDeliveries(layout, String(profile.customer?.['customer_id'])) });
   if (json) {
-    console.log(JSON.stringify({ runId: found.runId, matches: profiles.length, placeholder: found.placeholder, profiles, deliveries: profiles.flatMap((p) => p.deliveries) }, null, 2));
+    console.log(
+      JSON.stringify({ runId: found.runId, matches: profiles.length, placeholder: found.placeholder, profiles, deliveries: profiles.flatMap((p) => p.deliveries), orphans: found.orphans }, null, 2),
+    );
     return EXIT_OK;
   }
   // Several customers hold the key: say so first, so no single block is read as "the" answer.
@@ -150,5 +157,48 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
     for (const d of deliveries) console.log(`    ${d.published_at} ${d.export} (purpose ${d.purpose}, ${d.change}) run ${d.run_id} — ${deliveryBasis(d)}`);
     if (deliveries.length === 0) console.log('    (none)');
   }
+  printOrphans(found.orphans, key.kind);
   return EXIT_OK;
 };
+
+interface OrphanRecord {
+  source: string;
+  consent_id: string;
+  row_no: string;
+  purpose: string;
+  granted: boolean;
+  consent_date: string | null;
+  reason: string;
+}
+
+/**
+ * Consent records keyed by this email or phone that reached no customer (`consent_orphans`): a withdrawal
+ * for an address no profile holds, or for the same phone with or without its country code (without
+ * `matching.phoneCountryCode` those are other keys). Shown because the look-up would otherwise hide them.
+ */
+async function orphansKeyedBy(connection: DuckDBConnection, key: { kind: string; value: string }): Promise<OrphanRecord[]> {
+  try {
+    return await queryRows<OrphanRecord>(connection, {
+      sql: `SELECT o.source, o.consent_id, o.row_no, r.purpose, r.granted, r.consent_date, o.reason
+            FROM consent_orphans o
+            JOIN consent_records r ON r.source = o.source AND r.consent_id = o.consent_id AND r.row_no = o.row_no
+            WHERE r.key_kind = $kind
+              AND (r.key_value = $value
+                   -- the same phone with or without its country code: one ends with the other
+                   OR ($kind = 'phone' AND least(length(r.key_value), length($value)) >= 7
+                       AND (suffix(r.key_value, $value) OR suffix($value, r.key_value))))
+            ORDER BY r.consent_date DESC NULLS LAST, o.source, o.row_no`,
+      params: { kind: key.kind, value: key.value },
+    });
+  } catch {
+    return []; // a run published before these tables had these columns
+  }
+}
+
+function printOrphans(orphans: readonly OrphanRecord[], kind: string): void {
+  if (orphans.length === 0) return;
+  console.log(`consent records keyed by this ${kind}${kind === 'phone' ? ' (with or without a country code)' : ''} that applied to no customer (consent_orphans):`);
+  for (const o of orphans) {
+    console.log(`  ${o.source} consent ${o.consent_id} (row ${o.row_no}): ${o.purpose} ${o.granted ? 'granted' : 'DENIED'}${o.consent_date ? ` dated ${o.consent_date}` : ' (undated)'} — not applied: ${o.reason}`);
+  }
+}

@@ -290,6 +290,36 @@ describe('consent CLI', () => {
     }
   });
 
+  it('profile: lists consent records keyed by the looked-up phone, with or without its country code, that applied to no customer', async () => {
+    const work = makeWorkspace();
+    writeFileSync(path.join(work, 'crm.csv'), 'id,email,phone\nB1,bob@example.org,(212) 555-0002\n');
+    writeFileSync(path.join(work, 'sms.csv'), 'consent_id,phone,option,value,date\nP1,+1 212 555 0002,Newsletter,no,2026-11-01\n');
+    writeFileSync(
+      path.join(work, 'consent.config.yaml'),
+      [
+        'warehouse: ./wh',
+        'purposes: { Newsletter: { regime: opt-in } }',
+        'sources:',
+        '  - { name: crm, type: profiles, format: csv, path: crm.csv, primaryKey: id, keys: { email: email, phone: phone } }',
+        '  - { name: sms, type: consent, format: csv, path: sms.csv, primaryKey: consent_id, keys: { phone: phone }, option: option, value: value, date: date }',
+      ].join('\n') + '\n',
+    );
+    const configFile = path.join(work, 'consent.config.yaml');
+    await refreshLocally(loadConfig(configFile), { runId: 'run-orphans' });
+    const orphanLine = '  sms consent P1 (row 1): Newsletter DENIED dated 2026-11-01 00:00:00 — not applied: no customer';
+    const byNumber = consent(['profile', '+1 212 555 0002', '--config', configFile], dir);
+    expect(byNumber.code).toBe(1);
+    expect(byNumber.stderr).toBe('no customer with that phone in run run-orphans\n');
+    const heading = 'consent records keyed by this phone (with or without a country code) that applied to no customer (consent_orphans):';
+    expect(byNumber.stdout).toBe(`${heading}\n${orphanLine}\n`);
+    // Bob's own number finds him, and the withdrawal written with the country code (another key without
+    // matching.phoneCountryCode) is shown after his profile rather than hidden.
+    const byBob = consent(['profile', '(212) 555-0002', '--config', configFile], dir);
+    expect(byBob.code).toBe(0);
+    expect(byBob.stdout).toContain(`\n${heading}\n${orphanLine}\n`);
+    expect(consent(['profile', 'bob@example.org', '--config', configFile], dir).stdout).not.toContain('consent_orphans');
+  });
+
   it('status: the published run warns about its rejected withdrawals', async () => {
     const bad = makeWorkspace();
     cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
