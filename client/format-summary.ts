@@ -23,7 +23,8 @@ export function formatSummary(result: RefreshResult): string {
   }
   const u = result.unify;
   lines.push(`Customers: ${u.customers} from ${u.profileRecords} profile records (${u.mergedRecords} merged; not merged on ${u.refusedKeys} shared keys: placeholders, or keys of ${u.refusedClusters} oversized clusters)`);
-  lines.push(`Consent: ${u.consentFacts} records, ${u.attachedFacts} attached, ${u.orphanFacts} orphans; granted: ${Object.entries(u.effectiveGranted).map(([p, n]) => `${p} ${n}`).join(', ')}`);
+  const orphanWithdrawals = u.orphanWithdrawals ? ` (${u.orphanWithdrawals} of them withdrawals that reached no customer: see consent_orphans)` : '';
+  lines.push(`Consent: ${u.consentFacts} records, ${u.attachedFacts} attached, ${u.orphanFacts} orphans${orphanWithdrawals}; granted: ${Object.entries(u.effectiveGranted).map(([p, n]) => `${p} ${n}`).join(', ')}`);
   lines.push('Segments:');
   for (const segment of result.segments) lines.push(`  ${segment.segment}: ${segment.members} members (+${segment.added} −${segment.removed})`);
   if (result.segments.length === 0) lines.push('  (none)');

@@ -38,6 +38,7 @@ export interface RefreshResult {
     readonly consentFacts: number;
     readonly attachedFacts: number;
     readonly orphanFacts: number;
+    readonly orphanWithdrawals?: number;
     readonly effectiveGranted: Record<string, number>;
   };
   readonly segments: readonly { segment: string; members: number; added: number; removed: number; unchanged: number }[];

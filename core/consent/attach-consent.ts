@@ -33,14 +33,14 @@
  * facts whose key no profile holds (a profile key carries its flag from `_unify_keys`).
  *
  * Reads the TEMP tables of the unify stage (`_unify_keys`, `_unify_key_clusters`, `_unify_members`).
- * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, reason)`, the TEMP tables
+ * Produces the run table `consent_orphans(source, consent_id, row_no, key_kind, granted, reason)`, the TEMP tables
  * `_consent_run_clock`, `_consent_key_owners`, `_consent_record_owners` (and `_consent_resolved`), and over
  * them the TEMP view `_consent_attached(cluster, purpose, granted, consent_date, source, source_rank,
  * consent_id, row_no)` (materialised: `_consent_attached_g`) read by effective-consent.ts (`cluster` names
  * the customer, see `_unify_cluster_ids`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { execute, queryNumber } from '../db/connection.js';
+import { execute, queryNumber, queryRows } from '../db/connection.js';
 import { placeholderByKindSql, type PlaceholderRules } from '../unify/placeholders.js';
 import { timestampParam } from '../unify/timestamp-param.js';
 import { futureGrantLimit, futureGrantSql } from './decision-time.js';
@@ -49,6 +49,8 @@ export interface AttachStats {
   readonly consentFacts: number;
   readonly attachedFacts: number;
   readonly orphanFacts: number;
+  /** Orphans that withdraw consent: a withdrawal that reached no customer (a key no profile holds, in another form…). */
+  readonly orphanWithdrawals: number;
 }
 
 /**
@@ -198,7 +200,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   const placeholder = placeholderByKindSql(rules, 'key_kind', 'key_value');
   await execute(connection, {
     sql: `CREATE OR REPLACE TABLE consent_orphans AS
-          SELECT source, consent_id, row_no, key_kind,
+          SELECT source, consent_id, row_no, key_kind, granted,
                  CASE WHEN placeholder OR (owners = 0 AND ${placeholder.sql}) THEN 'placeholder key'
                       WHEN owners = 0 THEN 'no customer'
                       WHEN owners > 1 AND granted THEN 'ambiguous key'
@@ -208,6 +210,9 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
     params: placeholder.params,
   });
   const consentFacts = options.consentFacts ?? (await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_records' }));
-  const orphanFacts = await queryNumber(connection, { sql: 'SELECT count(*) FROM consent_orphans' });
-  return { consentFacts, attachedFacts: consentFacts - orphanFacts, orphanFacts };
+  const [orphans] = await queryRows<{ facts: string; withdrawals: string | null }>(connection, {
+    sql: 'SELECT count(*) AS facts, count(*) FILTER (WHERE NOT granted) AS withdrawals FROM consent_orphans',
+  });
+  const orphanFacts = Number(orphans?.facts ?? 0);
+  return { consentFacts, attachedFacts: consentFacts - orphanFacts, orphanFacts, orphanWithdrawals: Number(orphans?.withdrawals ?? 0) };
 }

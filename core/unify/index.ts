@@ -39,6 +39,8 @@ export interface UnifyResult {
   /** Facts applied to at least one customer. */
   attachedFacts: number;
   orphanFacts: number;
+  /** Orphan facts that are withdrawals (they reached no customer). */
+  orphanWithdrawals: number;
   /** Customers whose effective consent is granted, per declared purpose. */
   effectiveGranted: Record<string, number>;
 }

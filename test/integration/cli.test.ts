@@ -305,7 +305,8 @@ describe('consent CLI', () => {
       ].join('\n') + '\n',
     );
     const configFile = path.join(work, 'consent.config.yaml');
-    await refreshLocally(loadConfig(configFile), { runId: 'run-orphans' });
+    const refreshed = await refreshLocally(loadConfig(configFile), { runId: 'run-orphans' });
+    expect(refreshed.unify).toMatchObject({ consentFacts: 1, orphanFacts: 1, orphanWithdrawals: 1 });
     const orphanLine = '  sms consent P1 (row 1): Newsletter DENIED dated 2026-11-01 00:00:00 — not applied: no customer';
     const byNumber = consent(['profile', '+1 212 555 0002', '--config', configFile], dir);
     expect(byNumber.code).toBe(1);

@@ -141,6 +141,7 @@ describe('unify: hand-made dataset', () => {
       consentFacts: 22,
       attachedFacts: 17,
       orphanFacts: 5,
+      orphanWithdrawals: 0,
       effectiveGranted: { Newsletter: 2, 'Product updates': 1, 'Sale of data': 14 },
     });
   });
@@ -233,11 +234,11 @@ describe('unify: hand-made dataset', () => {
 
   it('consent_orphans: no customer, placeholder key, ambiguous grant', async () => {
     expect(await tableRows(connection, 'consent_orphans', ['source', 'consent_id'])).toEqual([
-      { source: 'consent', consent_id: 'k10', row_no: '10', key_kind: 'email', reason: 'placeholder key' },
-      { source: 'consent', consent_id: 'k11', row_no: '11', key_kind: 'email', reason: 'ambiguous key' },
-      { source: 'consent', consent_id: 'k3', row_no: '3', key_kind: 'email', reason: 'ambiguous key' },
-      { source: 'consent', consent_id: 'k9', row_no: '9', key_kind: 'email', reason: 'no customer' },
-      { source: 'crm', consent_id: 'c999', row_no: '22', key_kind: 'record', reason: 'no customer' },
+      { source: 'consent', consent_id: 'k10', row_no: '10', key_kind: 'email', granted: true, reason: 'placeholder key' },
+      { source: 'consent', consent_id: 'k11', row_no: '11', key_kind: 'email', granted: true, reason: 'ambiguous key' },
+      { source: 'consent', consent_id: 'k3', row_no: '3', key_kind: 'email', granted: true, reason: 'ambiguous key' },
+      { source: 'consent', consent_id: 'k9', row_no: '9', key_kind: 'email', granted: true, reason: 'no customer' },
+      { source: 'crm', consent_id: 'c999', row_no: '22', key_kind: 'record', granted: true, reason: 'no customer' },
     ]);
   });
 
@@ -297,7 +298,7 @@ describe('unify: empty inputs', () => {
       const summary = await unify(db, config, { runId: 'empty', runStartedAt: RUN_STARTED_AT, hasPrevious: false });
       expect(summary).toEqual({
         profileRecords: 0, customers: 0, mergedRecords: 0, largestCluster: 0, refusedKeys: 0, refusedClusters: 0,
-        consentFacts: 0, attachedFacts: 0, orphanFacts: 0, effectiveGranted: { Newsletter: 0, 'Product updates': 0, 'Sale of data': 0 },
+        consentFacts: 0, attachedFacts: 0, orphanFacts: 0, orphanWithdrawals: 0, effectiveGranted: { Newsletter: 0, 'Product updates': 0, 'Sale of data': 0 },
       });
       for (const table of ['record_customer', 'customers', 'customer_keys', 'merge_refusals', 'consent_orphans', 'effective_consent']) {
         expect(await queryNumber(db, { sql: `SELECT count(*) FROM ${table}` })).toBe(0);

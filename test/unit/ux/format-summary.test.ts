@@ -31,3 +31,9 @@ test('the source line is followed by the warning with the count', () => {
   );
   expect(rejectedWithdrawalsWarning(1)).toMatch(/^WARNING: 1 rejected row withdraws consent /);
 });
+
+test('the consent line says how many orphans are withdrawals that reached no customer', () => {
+  const withOrphans = { ...result(0), unify: { ...result(0).unify, orphanFacts: 3, orphanWithdrawals: 2 } };
+  expect(formatSummary(withOrphans)).toContain('Consent: 1 records, 0 attached, 3 orphans (2 of them withdrawals that reached no customer: see consent_orphans); granted: ');
+  expect(formatSummary(result(0))).toContain('Consent: 1 records, 0 attached, 1 orphans; granted: ');
+});
