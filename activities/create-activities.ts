@@ -104,7 +104,7 @@ export function createActivities(deps: ActivityDeps) {
       heartbeat({ stage: 'import', sourceIndex: input.sourceIndex });
       await faultPoint('import.before');
       const result = await run.withConnection((connection) =>
-        importSource(connection, config, input.sourceIndex, { onProgress: (rowsRead) => heartbeat({ rowsRead }), runStartedAt: deps.clock() }),
+        importSource(connection, config, input.sourceIndex, { onProgress: (rowsRead) => heartbeat({ rowsRead }), runStartedAt: deps.clock(), refuseAllRejected: true }),
       );
       await faultPoint('import.after');
       log(`run ${input.runId}: imported source ${result.source}: ${result.rowsRead} rows, ${result.rowsRejected} rejected`);

@@ -35,6 +35,11 @@ export interface ImportOptions {
   onProgress?: (rowsRead: number) => void;
   /** The run's clock (default: now): a future-dated grant never wins over another row of its consent id. */
   runStartedAt?: Date;
+  /**
+   * A refresh (not `consent validate`): a source whose every row was rejected fails, unless allowEmpty —
+   * also on a first run, where the empty-snapshot guard has no previous run to compare with.
+   */
+  refuseAllRejected?: boolean;
 }
 
 /**
@@ -57,6 +62,20 @@ async function refuseSuddenlyEmpty(connection: DuckDBConnection, source: SourceC
       `no usable rows, but the previous published run had ${before}; refusing to publish what looks like a truncated snapshot (set allowEmpty: true on the source if it may be empty)`,
     );
   }
+}
+
+/**
+ * Every row of a source rejected (a wrong delimiter, a trailing delimiter on every row, another export
+ * layout) is a file that was not read as meant, not a snapshot without records: publishing it would reset
+ * everyone's consent to the purpose defaults (opt-out: granted), on a first run too.
+ */
+function refuseAllRejected(source: SourceConfig, rowsRead: number, rowsAccepted: number, topReason: string | undefined): void {
+  if (rowsRead === 0 || rowsAccepted > 0 || source.allowEmpty) return;
+  throw new SourceError(
+    source.name,
+    source.path,
+    `all ${rowsRead} rows were rejected${topReason ? ` (mostly: ${topReason})` : ''}; refusing to publish a source none of whose rows could be read as meant — see consent validate (set allowEmpty: true on the source if that is what it holds)`,
+  );
 }
 
 /** How many reject reasons the result lists. */
@@ -104,6 +123,7 @@ export async function importSource(
     });
     options.onProgress?.(rowsRead);
     await refuseSuddenlyEmpty(connection, source, Number(stats?.rows_accepted ?? 0));
+    if (options.refuseAllRejected) refuseAllRejected(source, Number(stats?.rows_read ?? 0), Number(stats?.rows_accepted ?? 0), reasons[0]?.reason);
     return {
       source: source.name,
       rowsRead: Number(stats?.rows_read ?? 0),

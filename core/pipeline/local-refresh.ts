@@ -42,7 +42,7 @@ export async function refreshLocally(config: LoadedConfig, options: { runId: str
     }
   };
   try {
-    const sources = await timed('import', () => allSettledOrThrow(config.sources.map((_, index) => run.withConnection((c) => importSource(c, config, index, { runStartedAt })))));
+    const sources = await timed('import', () => allSettledOrThrow(config.sources.map((_, index) => run.withConnection((c) => importSource(c, config, index, { runStartedAt, refuseAllRejected: true })))));
     const unified = await timed('unify', () =>
       run.withConnection(async (c) => {
         await combineImports(c, config);

@@ -256,6 +256,19 @@ describe('empty-snapshot guard', () => {
   });
 });
 
+describe('a source none of whose rows could be read', () => {
+  it('fails the first run too (every option unknown: another export layout or language): nothing is published', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'profiles.csv'), PROFILES);
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value,date\nc1,ann@example.org,Infolettre,non,2024-01-01\nc2,bob@example.org,Infolettre,non,2024-01-01\n');
+    const workspace = config(dir);
+    await expect(refreshLocally(workspace.config, { runId: 'run-1' })).rejects.toThrow(
+      /^source "consent" \(.*consent\.csv\): all 2 rows were rejected \(mostly: invalid consent value\); refusing to publish a source none of whose rows could be read as meant/,
+    );
+    expect(() => readFileSync(path.join(dir, 'wh/current.json'))).toThrow();
+  });
+});
+
 describe('built-in customer fields in exports', () => {
   it('writes record_count and source_records, which the config accepts, in every format', async () => {
     const dir = makeWorkspace();
