@@ -14,6 +14,7 @@ interface RunRow {
   durationS: number | null;
   runId: string | null;
   rowsRead: number | null;
+  rowsRejected: number | null;
   customers: number | null;
   segmentSizes: unknown;
   exportRows: unknown;
@@ -53,6 +54,7 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
           durationS: execution.closeTime ? Math.round((execution.closeTime.getTime() - execution.startTime.getTime()) / 100) / 10 : null,
           runId: (memo['runId'] as string | undefined) ?? null,
           rowsRead: (memo['rowsRead'] as number | undefined) ?? null,
+          rowsRejected: (memo['rowsRejected'] as number | undefined) ?? null,
           customers: (memo['customers'] as number | undefined) ?? null,
           segmentSizes: memo['segmentSizes'] ?? null,
           exportRows: memo['exportRows'] ?? null,
@@ -87,7 +89,7 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
   if (runs.length) console.log('recent refreshes:');
   for (const r of runs) {
     const counts = [
-      r.rowsRead !== null ? `${r.rowsRead} rows read` : '',
+      r.rowsRead !== null ? `${r.rowsRead} rows read${r.rowsRejected ? ` (${r.rowsRejected} rejected)` : ''}` : '',
       r.customers !== null ? `${r.customers} customers` : '',
       r.segmentSizes ? `segments: ${namedCounts(r.segmentSizes)}` : '',
       r.exportRows ? `rows exported: ${namedCounts(r.exportRows)}` : '',
