@@ -16,6 +16,7 @@ import { buildSegment, compileSegment, type SegmentResult } from '../core/segmen
 import { unify, type UnifyResult } from '../core/unify/index.js';
 import { readCurrentRun, type RunDatabases, type WarehouseLayout } from '../core/warehouse/index.js';
 import { withFailures } from './failures.js';
+import { configFingerprint } from '../core/config/fingerprint.js';
 import {
   deliverInputSchema,
   discardInputSchema,
@@ -84,6 +85,7 @@ export function createActivities(deps: ActivityDeps) {
         previousRunId,
         hostTaskQueue: deps.hostTaskQueue,
         configName: path.basename(config.configFile),
+        configFingerprint: configFingerprint(config),
         searchAttributes: deps.searchAttributes,
         sources: config.sources.map((source, index) => ({ index, name: source.name, type: source.type, format: source.format })),
         segments: config.segments.map((segment, index) => ({ index, name: segment.name })),

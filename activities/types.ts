@@ -35,6 +35,8 @@ export interface RefreshPlan {
   /** The task queue of the worker host that holds this run's database file. */
   readonly hostTaskQueue: string;
   readonly configName: string;
+  /** configFingerprint of the config this worker runs (core/config/fingerprint.ts). */
+  readonly configFingerprint?: string;
   readonly searchAttributes: boolean;
   readonly sources: readonly { index: number; name: string; type: string; format: string }[];
   readonly segments: readonly { index: number; name: string }[];

@@ -56,6 +56,8 @@ export interface RefreshResult {
     withdrawalLatencyMedianHours: number | null;
   }[];
   readonly exportFiles: readonly string[];
+  /** Fingerprint of the config the worker ran (consent refresh --wait warns when the file has changed since). */
+  readonly configFingerprint?: string;
   /** HTTP deliveries after publish, one per export with an http destination, with per-batch outcomes. */
   readonly deliveries: readonly {
     export: string;

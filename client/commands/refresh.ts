@@ -1,3 +1,5 @@
+import { configFingerprint } from '../../core/config/fingerprint.js';
+import type { LoadedConfig } from '../../core/config/load.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { formatSummary } from '../format-summary.js';
@@ -15,6 +17,14 @@ const PICKUP_WARNING_MS = 10_000;
 function pickupWarningMs(env: NodeJS.ProcessEnv = process.env): number {
   const override = Number(env['CONSENT_PICKUP_WARNING_MS']);
   return Number.isFinite(override) && override > 0 ? override : PICKUP_WARNING_MS;
+}
+
+/** The warning when the worker ran another version of the config than the file holds now. */
+export function staleWorkerConfigWarning(config: LoadedConfig): string {
+  return (
+    `the worker ran this refresh with the config it loaded when it started, which differs from ${config.configFile} as it is now ` +
+    '(purposes, sources, matching, segments, exports or retention changed): restart the worker for the change to take effect'
+  );
 }
 
 /** `consent refresh [--wait]`: refresh now; with --wait, live progress and the summary, non-zero on failure. */
@@ -49,6 +59,7 @@ export const runRefreshCommand: CommandHandler = async ({ config: configPath, wa
     try {
       const result = await waitForRefresh(client, started, createProgressPrinter());
       console.log(json ? JSON.stringify(result, null, 2) : formatSummary(result));
+      if (result.configFingerprint !== undefined && result.configFingerprint !== configFingerprint(config)) console.error(`warning: ${staleWorkerConfigWarning(config)}`);
       const failedBatches = (result.deliveries ?? []).reduce((sum, d) => sum + d.failedBatches, 0);
       if (failedBatches > 0) {
         console.error(`published, but ${failedBatches} HTTP batches could not be delivered (see the summary)`);

@@ -95,13 +95,14 @@ describe('orchestration', () => {
     const bin = path.resolve(import.meta.dirname, '../../bin/consent.js');
     // Asynchronous: the worker runs in this process and must keep polling while the CLI waits.
     const run = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string }>((resolve) => {
-        execFile(process.execPath, [bin, ...args, '--config', workspace.configFile], { encoding: 'utf8', timeout: 120_000 }, (error, stdout) =>
-          resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }),
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, ...args, '--config', workspace.configFile], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
         );
       });
     const refresh = await run(['refresh', '--wait']);
     expect(refresh.status).toBe(0);
+    expect(refresh.stderr).not.toContain('restart the worker');
     expect(refresh.stdout).toMatch(/Refresh run-\S+ \(manual\) published at/);
     expect(refresh.stdout).toContain('newsletter-file (newsletter, purpose Newsletter): 1 rows written, 0 held back by the consent guard');
     const status = await run(['status', '--json']);
@@ -113,6 +114,16 @@ describe('orchestration', () => {
     expect(text.stdout).toContain(`current run: ${parsed.current.runId}`);
     expect(text.stdout).toMatch(/COMPLETED\s+manual/);
     expect(text.stdout).toContain('6 rows read; 2 customers; segments: newsletter 1, product-updates 1; rows exported: newsletter-file 1, product-updates-file 1');
+    // The config changes while the worker runs the one it loaded: the refresh says the worker must restart.
+    const original = readFileSync(workspace.configFile, 'utf8');
+    try {
+      writeFileSync(workspace.configFile, `${original}\nretention: { runs: 9 }\n`);
+      const stale = await run(['refresh', '--wait']);
+      expect(stale.status).toBe(0);
+      expect(stale.stderr).toContain(`warning: the worker ran this refresh with the config it loaded when it started, which differs from ${workspace.configFile} as it is now`);
+    } finally {
+      writeFileSync(workspace.configFile, original);
+    }
   });
 
   it('upserting the schedule twice is idempotent', async () => {
