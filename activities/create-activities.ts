@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { LoadedConfig } from '../core/config/load.js';
 import { faultPoint } from '../core/fault-points.js';
 import { runExport, type DeliveryResult, type ExportResult } from '../core/exports/index.js';
-import { deliverExport, discardRun, publishRun } from '../core/pipeline/index.js';
+import { deliverExport, discardRun, droppedSources, publishRun } from '../core/pipeline/index.js';
 import { combineImports, importSource } from '../core/import/index.js';
 import { buildSegment, compileSegment, type SegmentResult } from '../core/segments/index.js';
 import { unify, type UnifyResult } from '../core/unify/index.js';
@@ -86,6 +86,7 @@ export function createActivities(deps: ActivityDeps) {
         hostTaskQueue: deps.hostTaskQueue,
         configName: path.basename(config.configFile),
         configFingerprint: configFingerprint(config),
+        droppedSources: droppedSources(layout, config, previousRunId),
         searchAttributes: deps.searchAttributes,
         sources: config.sources.map((source, index) => ({ index, name: source.name, type: source.type, format: source.format })),
         segments: config.segments.map((segment, index) => ({ index, name: segment.name })),

@@ -37,6 +37,8 @@ export interface RefreshPlan {
   readonly configName: string;
   /** configFingerprint of the config this worker runs (core/config/fingerprint.ts). */
   readonly configFingerprint?: string;
+  /** Sources the previous run imported that the config no longer has (core/pipeline/dropped-sources.ts). */
+  readonly droppedSources?: readonly string[];
   readonly searchAttributes: boolean;
   readonly sources: readonly { index: number; name: string; type: string; format: string }[];
   readonly segments: readonly { index: number; name: string }[];

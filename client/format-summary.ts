@@ -1,4 +1,5 @@
 /** Human-readable run summaries for the terminal (counts and names only). */
+import { droppedSourcesWarning } from '../core/pipeline/dropped-sources.js';
 import type { RefreshProgress, RefreshResult } from '../workflows/refresh-types.js';
 
 /**
@@ -21,6 +22,8 @@ export function formatSummary(result: RefreshResult): string {
     const withdrawals = rejectedWithdrawalsWarning(source.rejectedWithdrawals ?? 0);
     if (withdrawals !== undefined) lines.push(`    ${withdrawals}`);
   }
+  const dropped = droppedSourcesWarning(result.droppedSources ?? []);
+  if (dropped !== undefined) lines.push(`  ${dropped}`);
   const u = result.unify;
   lines.push(`Customers: ${u.customers} from ${u.profileRecords} profile records (${u.mergedRecords} merged; not merged on ${u.refusedKeys} shared keys: placeholders, or keys of ${u.refusedClusters} oversized clusters)`);
   const orphanWithdrawals = u.orphanWithdrawals ? ` (${u.orphanWithdrawals} of them withdrawals that reached no customer: see consent_orphans)` : '';

@@ -58,6 +58,8 @@ export interface RefreshResult {
   readonly exportFiles: readonly string[];
   /** Fingerprint of the config the worker ran (consent refresh --wait warns when the file has changed since). */
   readonly configFingerprint?: string;
+  /** Sources the previous run imported that the config no longer has: their records no longer count. */
+  readonly droppedSources?: readonly string[];
   /** HTTP deliveries after publish, one per export with an http destination, with per-batch outcomes. */
   readonly deliveries: readonly {
     export: string;

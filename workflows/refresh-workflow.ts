@@ -199,7 +199,8 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
       upsertMemo({ deliveredRows: Object.fromEntries(deliveries.map((d) => [d.export, d.rowsDelivered])), failedBatches: deliveries.reduce((sum, d) => sum + d.failedBatches, 0) });
     }
     return { runId, trigger, startedAt, publishedAt: published.publishedAt, sources, unify: unified, segments, exports: summary.exports, exportFiles: published.exportFiles, deliveries,
-      ...(plan.configFingerprint === undefined ? {} : { configFingerprint: plan.configFingerprint }) };
+      ...(plan.configFingerprint === undefined ? {} : { configFingerprint: plan.configFingerprint }),
+      ...(plan.droppedSources?.length ? { droppedSources: plan.droppedSources } : {}) };
   } catch (error) {
     const message = failureMessage(error);
     progress = { ...progress, error: message };

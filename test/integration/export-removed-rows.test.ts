@@ -8,7 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { refreshLocally } from '../../core/pipeline/index.js';
+import { droppedSources, droppedSourcesWarning, refreshLocally } from '../../core/pipeline/index.js';
+import { warehouseLayout } from '../../core/warehouse/index.js';
 import { makeWorkspace, writeWorkspaceConfig } from '../support/workspace.js';
 
 const CONSENT = 'consent_id,email,option,value,date\nk1,carol@example.org,Newsletter,no,2024-02-01\nk2,frank@example.org,Newsletter,yes,2024-01-01\nk3,dan@example.org,Newsletter,yes,2024-01-01\n';
@@ -98,5 +99,24 @@ describe('removed delta rows', () => {
     await refreshLocally(config(dir), { runId: 'run-4', runStartedAt: new Date('2024-04-04T00:00:00Z') });
     expect(read('out/mail/runs/run-4/mail.removed.csv')).toBe('email\ntom2@example.org\n');
     expect(read('out/mail/mail.csv')).toBe('email\nben@example.org\n');
+  });
+});
+
+describe('a source taken out of the config', () => {
+  it('is named by the next run: its records, withdrawals included, no longer count', async () => {
+    const dir = makeWorkspace();
+    writeFileSync(path.join(dir, 'consent.csv'), 'consent_id,email,option,value,date\nk1,ann@example.org,Newsletter,no,2024-02-01\n');
+    writeFileSync(path.join(dir, 'crm.csv'), 'id,email,phone\nc1,ann@example.org,\n');
+    const first = config(dir);
+    await refreshLocally(first, { runId: 'run-1', runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    const layout = warehouseLayout(first.warehouse);
+    expect(droppedSources(layout, first, 'run-1')).toEqual([]);
+    const withoutConsent = { ...first, sources: first.sources.filter((source) => source.name !== 'consent') };
+    expect(droppedSources(layout, withoutConsent, 'run-1')).toEqual(['consent']);
+    expect(droppedSources(layout, withoutConsent, null)).toEqual([]);
+    expect(droppedSourcesWarning(['consent'])).toBe(
+      'WARNING: source "consent" of the previous run is no longer in the config: its records, withdrawals included, no longer count.',
+    );
+    expect(droppedSourcesWarning([])).toBeUndefined();
   });
 });

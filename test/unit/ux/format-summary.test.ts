@@ -37,3 +37,11 @@ test('the consent line says how many orphans are withdrawals that reached no cus
   expect(formatSummary(withOrphans)).toContain('Consent: 1 records, 0 attached, 3 orphans (2 of them withdrawals that reached no customer: see consent_orphans); granted: ');
   expect(formatSummary(result(0))).toContain('Consent: 1 records, 0 attached, 1 orphans; granted: ');
 });
+
+test('sources the previous run had and the config dropped are named after the sources', () => {
+  const lines = formatSummary({ ...result(0), droppedSources: ['sms'] }).split('\n');
+  expect(lines[lines.indexOf('  consent: 3 rows read, 1 accepted, 2 rejected; problems: invalid date ×2') + 1]).toBe(
+    '  WARNING: source "sms" of the previous run is no longer in the config: its records, withdrawals included, no longer count.',
+  );
+  expect(formatSummary(result(0))).not.toContain('no longer in the config');
+});
