@@ -98,6 +98,12 @@ def main():
         return pl.when(~pl.col("granted") & date_only).then(d + pl.duration(microseconds=86_399_999_999)).otherwise(d)
 
     # ---- import ----------------------------------------------------------------------------------
+    def row_emails(name, pk):
+        # Every row's email, duplicates of a record id included: a later row's email is a key of the record
+        # (it takes no part in matching, but consent keyed by it reaches the record).
+        lf = read(name).with_columns(clean(pk).alias("record_id")).filter(pl.col("record_id").is_not_null())
+        return lf.select(pl.lit(name).alias("source"), "record_id", norm_email("email").alias("email"))
+
     def profiles(name, rank, pk, attrs):
         lf = read(name).with_columns(clean(pk).alias("record_id"))
         lf = lf.filter(pl.col("record_id").is_not_null()).unique("record_id", keep="first", maintain_order=True)
@@ -140,7 +146,8 @@ def main():
         .unique(["cid", "key_value", "purpose"], keep="first")
         .select("cid", "row_no", "key_value", "purpose", "granted", "consent_date", "decision_time")
     )
-    records, consent = pl.collect_all([pl.concat([crm, shop], how="diagonal"), consent])
+    all_emails = pl.concat([row_emails("crm", "contact_id"), row_emails("shop", "customer_id")])
+    records, consent, all_emails = pl.collect_all([pl.concat([crm, shop], how="diagonal"), consent, all_emails])
     records = records.with_row_index("rid")
     lap("import")
 
@@ -193,9 +200,13 @@ def main():
         .group_by("customer")
         .agg([pl.col(a).drop_nulls().first().alias(a) for a in attrs] + [pl.len().alias("record_count")])
     )
-    customer_keys = pl.concat([
-        records.filter(pl.col("email").is_not_null()).select("customer", pl.col("email").alias("key_value"), pl.col("email_ph").alias("ph")),
-    ]).unique(["customer", "key_value"])
+    email_placeholder = (pl.col("email").is_in(placeholder_emails) | pl.col("email").str.contains(email_pattern) | local_repeats_domain).fill_null(False)
+    customer_keys = (
+        all_emails.filter(pl.col("email").is_not_null())
+        .join(records.select("source", "record_id", "customer"), on=["source", "record_id"])
+        .select("customer", pl.col("email").alias("key_value"), email_placeholder.alias("ph"))
+        .unique(["customer", "key_value"])
+    )
     owners = customer_keys.filter(~pl.col("ph")).with_columns(pl.len().over("key_value").alias("owners"))
     # A grant dated more than a day after the run started is never applied.
     future = pl.col("granted") & (pl.col("consent_date") > pl.lit(run_started + timedelta(days=1)))
