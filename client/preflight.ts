@@ -3,7 +3,9 @@
  * started: every segment rule compiles and every export's fields resolve. `npm start` and `consent
  * validate` run them first, so a bad rule or field is a config error (exit 2) naming its key.
  */
+import { statSync } from 'node:fs';
 import type { LoadedConfig } from '../core/config/load.js';
+import { ConfigError } from '../core/errors.js';
 import { resolveExportFields } from '../core/exports/index.js';
 import { findPurpose } from '../core/config/schema.js';
 import { compileSegment, segmentGrantedPurposes } from '../core/segments/index.js';
@@ -11,6 +13,18 @@ import { compileSegment, segmentGrantedPurposes } from '../core/segments/index.j
 export function checkConfigBeforeRun(config: LoadedConfig): void {
   config.segments.forEach((_, index) => compileSegment(config, index));
   config.exports.forEach((_, index) => resolveExportFields(config, index));
+  config.exports.forEach((exportConfig, index) => refuseFileAsExportFolder(exportConfig.path, index));
+}
+
+/** An export's path that exists as a file (not a folder) would fail the refresh in its export stage: said up front. */
+function refuseFileAsExportFolder(folder: string, index: number): void {
+  let isFile = false;
+  try {
+    isFile = !statSync(folder).isDirectory();
+  } catch {
+    return; // not there yet: the refresh creates it
+  }
+  if (isFile) throw new ConfigError(`exports[${index}].path`, `${folder} is a file, not a folder`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * Temporal dev server.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -156,6 +156,16 @@ describe('consent CLI', () => {
     const { code, stderr } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
     expect(code).toBe(2);
     expect(stderr).toMatch(/source "consent" \(.*consent\.csv\).*column "email"/);
+  });
+
+  it('validate: exit 2 naming the key when an export path is a file', () => {
+    const bad = makeWorkspace();
+    cpSync(EXAMPLES_DIR, bad, { recursive: true, filter: (source) => !/[\\/](\.consent|exports)([\\/]|$)/.test(source) });
+    mkdirSync(path.join(bad, 'exports'));
+    writeFileSync(path.join(bad, 'exports/newsletter'), 'not a folder');
+    const { code, stderr } = consent(['validate', '--config', path.join(bad, 'consent.config.yaml')], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`exports[0].path: ${path.join(bad, 'exports/newsletter')} is a file, not a folder`);
   });
 
   it('profile: the unified profile with effective consent and its lineage', () => {
