@@ -1,12 +1,12 @@
 /**
  * SQL reading one mapped column out of a JSON lines object (`json`, its keys as `k`), row by row:
  *
- * - the value comes from the exact key when the row has it, else from the keys that equal it
- *   case-insensitively after trimming (`{"Email": …}` on one line and `{"email": …}` on the next are one
- *   column, as a CSV header is matched);
+ * - the value comes from the keys that equal the mapped name exactly or case-insensitively after
+ *   trimming (`{"Email": …}` on one line and `{"email": …}` on the next are one column, as a CSV header is
+ *   matched): their one non-null value (a JSON null is no value);
  * - `problem` is why the row cannot be used (NULL when it can), each a `malformed row` reject naming the
  *   column: the key twice in one object (readers disagree on which value counts), several differently
- *   spelled keys with different non-null values (none is chosen over the others), or a JSON object or
+ *   spelled keys with different non-null values, the exact one's included (none is chosen over the others), or a JSON object or
  *   array (read as text it would become a key like `{"addr":"a@example.org"}`, and consent would hang on
  *   it). A string that merely looks like JSON (`"{x}"`) is a plain value.
  *
@@ -45,14 +45,18 @@ export function jsonColumnSql(keys: KeyCandidates, params: ParamBag): JsonColumn
   }
   const exactPresent = keys.exact === undefined ? 'FALSE' : `list_contains(k, ${params.text(keys.exact)})`;
   const looseKeys = `[${keys.loose.map((key) => params.text(key)).join(', ')}]`;
-  // The values of the loose keys this row has, JSON nulls left out.
-  const looseValues = `list_filter([${keys.loose.map(extract).join(', ')}], lambda v: json_type(v) <> 'NULL')`;
-  const chosen = `(CASE WHEN ${exactPresent} THEN ${keys.exact === undefined ? 'NULL' : extract(keys.exact)} ELSE ${looseValues}[1] END)`;
+
   const looseNames = `list_filter(k, lambda name: list_contains(${looseKeys}, name))`;
   const duplicate =
     (keys.exact === undefined ? '' : `WHEN ${exactPresent} AND ${occurrences(keys.exact)} > 1 THEN '${JSON_DUPLICATE_KEY}' `) +
     `WHEN NOT ${exactPresent} AND len(${looseNames}) > len(list_distinct(${looseNames})) THEN '${JSON_DUPLICATE_KEY}' `;
-  const disagree = `WHEN NOT ${exactPresent} AND len(list_distinct(list_transform(${looseValues}, lambda v: CAST(v AS VARCHAR)))) > 1 THEN '${JSON_KEYS_DISAGREE}' `;
+  // Every spelling's value this row has, the exact key's first, JSON nulls left out: a row naming two
+  // addresses names nobody. (Each parameter bound is used: DuckDB refuses unused ones.)
+  const spellings = keys.exact === undefined ? keys.loose : [keys.exact, ...keys.loose];
+  const allValues = `list_filter([${spellings.map(extract).join(', ')}], lambda v: json_type(v) <> 'NULL')`;
+  const disagree = `WHEN len(list_distinct(list_transform(${allValues}, lambda v: CAST(v AS VARCHAR)))) > 1 THEN '${JSON_KEYS_DISAGREE}' `;
+  // The value: the one non-null value of the row's spellings (the exact key's first); NULL when none has one.
+  const chosen = `(${allValues})[1]`;
   return {
     value: `json_extract_string(${chosen}, '$')`,
     problem: `CASE ${duplicate}${disagree}ELSE ${nestedSql(`json_type(${chosen})`)} END`,

@@ -67,12 +67,12 @@ describe('keys spelled differently from line to line', () => {
     expect(await rejectTuples(db)).toEqual([]);
   });
 
-  test('the exact key decides its row; other spellings count only when they agree (or are null)', async () => {
+  test('spellings of a key count together: one non-null value is the value, two different ones reject the row', async () => {
     const crm = ws.write(
       'crm.jsonl',
       lines(
-        { id: 'a', email: 'exact@x.de', Email: 'other@x.de' }, // the exact key is there: it is the column
-        { id: 'b', email: null, Email: 'other@x.de' }, // … even when it is null
+        { id: 'a', email: 'exact@x.de', Email: 'other@x.de' }, // two addresses, the exact key's included: neither
+        { id: 'b', email: null, Email: 'other@x.de' }, // a null is no value, also under the exact key
         { id: 'c', Email: 'same@x.de', EMAIL: 'same@x.de' }, // two spellings, one value
         { id: 'd', Email: null, EMAIL: 'd@x.de' }, // a null is no value
         { id: 'e', Email: 'e1@x.de', EMAIL: 'e2@x.de' }, // two spellings, two values: which one? neither
@@ -82,12 +82,12 @@ describe('keys spelled differently from line to line', () => {
     );
     await importAll(db, ws.config([{ ...profiles(crm), attributes: {} }]));
     expect(await profileRecords(db, 'record_id, email')).toEqual([
-      { record_id: 'a', email: 'exact@x.de' },
-      { record_id: 'b', email: null },
+      { record_id: 'b', email: 'other@x.de' },
       { record_id: 'c', email: 'same@x.de' },
       { record_id: 'd', email: 'd@x.de' },
     ]);
     expect(await rejectRows('crm')).toEqual([
+      { row_no: '1', column_name: 'email', reason: 'malformed row', detail: 'several keys match this column when case and surrounding spaces are ignored, with different values' },
       { row_no: '5', column_name: 'email', reason: 'malformed row', detail: 'several keys match this column when case and surrounding spaces are ignored, with different values' },
       { row_no: '6', column_name: 'email', reason: 'malformed row', detail: 'the key appears more than once in the object' },
       { row_no: '7', column_name: 'email', reason: 'malformed row', detail: 'several keys match this column when case and surrounding spaces are ignored, with different values' },
