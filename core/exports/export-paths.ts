@@ -62,7 +62,13 @@ export function prepareExportFolders(paths: ExportPaths, exportName: string): vo
   const realFolder = realpathSync(paths.folder);
   for (const dir of [path.join(paths.folder, 'runs'), paths.runFolder]) {
     refuseSymlink(dir, exportName);
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+      throw new ConfigError('exports', `export "${exportName}": ${dir} is a file where the export keeps its run folders; move it away`);
+    }
     const real = realpathSync(dir);
     if (real !== realFolder && !real.startsWith(realFolder + path.sep)) {
       throw new ConfigError('exports', `export "${exportName}": ${dir} resolves outside its folder`);

@@ -220,6 +220,14 @@ describe('export paths', () => {
     );
     expect(readFileSync(path.join(dir, 'wh/current.json'), 'utf8')).toBe(current);
     expect(readFileSync(path.join(dir, 'out/news/news-file.manifest.json'), 'utf8')).toBe(manifest);
+    // A file where the run folders go: named too, at once.
+    rmSync(path.join(dir, 'out/news/news-file.csv'), { recursive: true });
+    rmSync(path.join(dir, 'out/news/runs'), { recursive: true });
+    writeFileSync(path.join(dir, 'out/news/runs'), 'not a folder');
+    const runsError = await refreshLocally(workspace.config, { runId: 'run-3' }).catch((e: unknown) => e);
+    expect(runsError).toBeInstanceOf(ConfigError);
+    expect((runsError as Error).message).toBe(`exports: export "news-file": ${path.join(dir, 'out/news/runs')} is a file where the export keeps its run folders; move it away`);
+    expect(readFileSync(path.join(dir, 'wh/current.json'), 'utf8')).toBe(current);
   });
 
   it('rejects export names that would escape their folder', async () => {
