@@ -183,6 +183,7 @@ export async function RefreshWorkflow(input: RefreshInput = {}): Promise<Refresh
       unify: unified,
       segments,
       exports: exports.map(({ runManifest: _manifest, ...rest }) => rest),
+      ...(plan.droppedSources?.length ? { droppedSources: plan.droppedSources } : {}),
     };
     const published = await host.publishRun.executeWithOptions(hostOptions(plan.hostTaskQueue, 'light', 'publish run'), [{ ...run, summary }]);
     stage('published', `published at ${published.publishedAt}`, { publishedAt: published.publishedAt });

@@ -147,7 +147,14 @@ export const runProfileCommand: CommandHandler = async ({ positionals, config: c
       console.log(`  ${field}: ${Array.isArray(value) ? value.join(', ') : value === null ? '' : String(value)}`);
     }
     console.log('  source records:');
-    for (const record of records) console.log(`    ${String(record['source'])}:${String(record['record_id'])} (row ${String(record['row_no'])}) email=${String(record['email'] ?? '')} phone=${String(record['phone'] ?? '')}`);
+    for (const record of records) {
+      // Keys of later rows with the same id (extra_emails / extra_phones): consent keyed by them reaches this record.
+      const extra = [...((record['extra_emails'] as string[] | null | undefined) ?? []), ...((record['extra_phones'] as string[] | null | undefined) ?? [])];
+      console.log(
+        `    ${String(record['source'])}:${String(record['record_id'])} (row ${String(record['row_no'])}) email=${String(record['email'] ?? '')} phone=${String(record['phone'] ?? '')}` +
+          (extra.length > 0 ? ` (also, from rows repeating its id: ${extra.join(', ')})` : ''),
+      );
+    }
     console.log('  effective consent (dates in UTC):');
     for (const c of consent) {
       const decided = c['basis'] === 'default' ? 'default (no valid record)' : `${String(c['source'])} consent ${String(c['consent_id'])}${c['consent_date'] ? ` dated ${c['date_only'] === true ? `${String(c['consent_date']).slice(0, 10)} (no time of day: ties with any time that day)` : String(c['consent_date'])}` : ' (undated)'}${c['basis'] === 'expired' ? ' — grant expired' : ''}`;

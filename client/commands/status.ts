@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readCurrentRun, warehouseLayout } from '../../core/warehouse/index.js';
 import { loadConfigFrom } from '../config-path.js';
 import { EXIT_OK } from '../exit-codes.js';
+import { droppedSourcesWarning } from '../../core/pipeline/dropped-sources.js';
 import { rejectedWithdrawalsWarning } from '../format-summary.js';
 import { connectClient, temporalSettings } from '../temporal-connection.js';
 import type { CommandHandler } from '../cli.js';
@@ -82,6 +83,8 @@ export const runStatusCommand: CommandHandler = async ({ config: configPath, jso
     return EXIT_OK;
   }
   console.log(current ? `current run: ${current.runId} (published ${current.publishedAt})` : 'no published run yet');
+  const dropped = droppedSourcesWarning(Array.isArray(summary?.droppedSources) ? (summary.droppedSources as unknown[]).map(String) : []);
+  if (dropped !== undefined) console.log(`  ${dropped}`);
   for (const source of (summary?.sources ?? []) as { source?: unknown; rejectedWithdrawals?: unknown }[]) {
     const warning = rejectedWithdrawalsWarning(typeof source.rejectedWithdrawals === 'number' ? source.rejectedWithdrawals : 0);
     if (warning !== undefined) console.log(`  ${String(source.source)}: ${warning}`);

@@ -302,7 +302,7 @@ describe('consent CLI', () => {
 
   it('profile: lists consent records keyed by the looked-up phone, with or without its country code, that applied to no customer', async () => {
     const work = makeWorkspace();
-    writeFileSync(path.join(work, 'crm.csv'), 'id,email,phone\nB1,bob@example.org,(212) 555-0002\n');
+    writeFileSync(path.join(work, 'crm.csv'), 'id,email,phone\nB1,bob@example.org,(212) 555-0002\nB1,bob.new@example.org,\n');
     writeFileSync(path.join(work, 'sms.csv'), 'consent_id,phone,option,value,date\nP1,+1 212 555 0002,Newsletter,no,2026-11-01\n');
     writeFileSync(
       path.join(work, 'consent.config.yaml'),
@@ -329,6 +329,10 @@ describe('consent CLI', () => {
     expect(byBob.code).toBe(0);
     expect(byBob.stdout).toContain(`\n${heading}\n${orphanLine}\n`);
     expect(consent(['profile', 'bob@example.org', '--config', configFile], dir).stdout).not.toContain('consent_orphans');
+    // The email of a later row repeating Bob's id finds him, and the record says where it comes from.
+    const byNewEmail = consent(['profile', 'bob.new@example.org', '--config', configFile], dir);
+    expect(byNewEmail.code).toBe(0);
+    expect(byNewEmail.stdout).toContain('    crm:B1 (row 1) email=bob@example.org phone=2125550002 (also, from rows repeating its id: bob.new@example.org)\n');
   });
 
   it('status: the published run warns about its rejected withdrawals', async () => {
