@@ -129,9 +129,9 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
   await execute(connection, {
     sql: `CREATE OR REPLACE TEMP TABLE _consent_record_owners AS
           WITH own AS (
-            SELECT DISTINCT m.source, m.record_id, m.cluster, m.rid
+            SELECT DISTINCT m.source, m.record_id, m.cluster, m.rid, r.denies
             FROM _unify_members m
-            SEMI JOIN (SELECT source, key_value FROM consent_records WHERE key_kind = 'record') r
+            JOIN (SELECT source, key_value, bool_or(NOT granted) AS denies FROM consent_records WHERE key_kind = 'record' GROUP BY ALL) r
               ON r.source = m.source AND r.key_value = m.record_id
           ),
           counted AS (
@@ -147,9 +147,7 @@ export async function attachConsent(connection: DuckDBConnection, rules: Placeho
           via AS (
             SELECT DISTINCT o.source, o.record_id, kc.cluster
             FROM (SELECT kid, unnest(holders) // 2 AS rid FROM shared) h
-            JOIN own o ON o.rid = h.rid
-            SEMI JOIN (SELECT source, key_value FROM consent_records WHERE key_kind = 'record' AND NOT granted) d
-              ON d.source = o.source AND d.key_value = o.record_id
+            JOIN own o ON o.rid = h.rid AND o.denies
             JOIN _unify_key_clusters kc ON kc.kid = h.kid
           )
           SELECT source, record_id, cluster, owners, first, FALSE AS denial_only FROM counted
