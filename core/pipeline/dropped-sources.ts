@@ -3,21 +3,16 @@
  * their records vanish with them — the withdrawals they carried included — so the run says so: a source
  * taken out by mistake brings back every grant it had overridden.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { LoadedConfig } from '../config/load.js';
-import type { WarehouseLayout } from '../warehouse/index.js';
+import { readRunSummaryPart, type WarehouseLayout } from '../warehouse/index.js';
 
 const summarySourcesSchema = z.object({ sources: z.array(z.object({ source: z.string() })).default([]) });
 
 export function droppedSources(layout: WarehouseLayout, config: LoadedConfig, previousRunId: string | null): string[] {
   if (previousRunId === null) return [];
-  let before: string[];
-  try {
-    before = summarySourcesSchema.parse(JSON.parse(readFileSync(layout.runSummary(previousRunId), 'utf8'))).sources.map((entry) => entry.source);
-  } catch {
-    return []; // no readable summary: nothing to compare with
-  }
+  // No readable summary: nothing to compare with.
+  const before = (readRunSummaryPart(layout, previousRunId, summarySourcesSchema)?.sources ?? []).map((entry) => entry.source);
   const now = new Set(config.sources.map((source) => source.name));
   return before.filter((name) => !now.has(name)).sort();
 }

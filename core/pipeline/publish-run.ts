@@ -3,7 +3,7 @@
  * current.json atomically, then replace each export folder's latest files; prune old runs.
  * Idempotent: publishing a run that is already current only redoes the file steps.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LoadedConfig } from '../config/load.js';
@@ -13,7 +13,7 @@ import { RunSupersededError } from '../errors.js';
 import { appendAudit, combineExports, publishedExportFoldersSchema, publishExport, retireExports, staleExports, type PublishedExportFolder } from '../exports/index.js';
 import { writeRunReport } from '../report/index.js';
 import { combineSegments } from '../segments/index.js';
-import { pruneRuns, readCurrentRun, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../warehouse/index.js';
+import { pruneRuns, readCurrentRun, readRunSummaryPart, writeCurrentRun, writeFileAtomic, type RunDatabases, type WarehouseLayout } from '../warehouse/index.js';
 
 export interface PublishContext {
   readonly config: LoadedConfig;
@@ -39,12 +39,8 @@ const summaryExportFoldersSchema = z.object({ exportFolders: publishedExportFold
  * its warehouse must never read the old location's folders as this warehouse's (and retire files there).
  */
 function exportFoldersOf(layout: WarehouseLayout, warehouse: string, runId: string): PublishedExportFolder[] {
-  try {
-    const folders = summaryExportFoldersSchema.parse(JSON.parse(readFileSync(layout.runSummary(runId), 'utf8'))).exportFolders ?? [];
-    return folders.map((entry) => ({ export: entry.export, folder: path.resolve(warehouse, entry.folder) }));
-  } catch {
-    return [];
-  }
+  const folders = readRunSummaryPart(layout, runId, summaryExportFoldersSchema)?.exportFolders ?? [];
+  return folders.map((entry) => ({ export: entry.export, folder: path.resolve(warehouse, entry.folder) }));
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './retention.js';
 export * from './run-databases.js';
 export * from './warehouse-lock.js';
 export * from './warehouse-id.js';
+export * from './run-summary.js';
