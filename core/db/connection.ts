@@ -21,9 +21,21 @@ export interface OpenOptions extends DuckDbSettings {
   readonly readOnly?: boolean;
 }
 
+/**
+ * The storage format of the database files this product writes (run databases, the audit log). DuckDB
+ * writes new files in the v1.0.0 format by default, for old readers; the v1.5.0 format writes strings
+ * ~30% faster and smaller (effective_consent at P1: 1.96 → 1.36 s, 87 → 69 MB; bench/README.md). Files
+ * written before keep their format. Reading a run file with the DuckDB CLI needs DuckDB 1.5 or later.
+ */
+export const STORAGE_VERSION = 'v1.5.0';
+
+/** Instance options of a database file opened for writing. */
+export function writableFileOptions(): Record<string, string> {
+  return { storage_compatibility_version: STORAGE_VERSION };
+}
+
 function instanceOptions(options: OpenOptions): Record<string, string> {
-  const result: Record<string, string> = {};
-  if (options.readOnly) result['access_mode'] = 'READ_ONLY';
+  const result: Record<string, string> = options.readOnly ? { access_mode: 'READ_ONLY' } : writableFileOptions();
   if (options.memoryLimit) result['memory_limit'] = options.memoryLimit;
   if (options.threads) result['threads'] = String(options.threads);
   if (options.tempDirectory) result['temp_directory'] = options.tempDirectory;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LoadedConfig } from '../config/load.js';
-import { execute, queryRows } from '../db/connection.js';
+import { execute, queryRows, writableFileOptions } from '../db/connection.js';
 import { quoteLiteral } from '../sql/identifiers.js';
 import type { WarehouseLayout } from '../warehouse/layout.js';
 import { guardPurpose } from './write-export.js';
@@ -31,7 +31,7 @@ const CREATE_TABLES = `
 export async function appendAudit(layout: WarehouseLayout, config: LoadedConfig, runId: string, publishedAt: Date): Promise<number> {
   const file = auditDatabase(layout);
   mkdirSync(path.dirname(file), { recursive: true });
-  const instance = await DuckDBInstance.create(file);
+  const instance = await DuckDBInstance.create(file, writableFileOptions());
   const connection = await instance.connect();
   try {
     await connection.run(CREATE_TABLES);

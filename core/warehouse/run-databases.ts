@@ -5,7 +5,7 @@
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { DuckDbSettings } from '../db/connection.js';
+import { writableFileOptions, type DuckDbSettings } from '../db/connection.js';
 import { quoteLiteral } from '../sql/identifiers.js';
 import type { WarehouseLayout } from './layout.js';
 
@@ -25,7 +25,7 @@ export class RunDatabases {
   ) {}
 
   private instanceOptions(): Record<string, string> {
-    const options: Record<string, string> = {};
+    const options: Record<string, string> = writableFileOptions();
     if (this.settings.memoryLimit) options['memory_limit'] = this.settings.memoryLimit;
     if (this.settings.threads) options['threads'] = String(this.settings.threads);
     if (this.settings.tempDirectory) options['temp_directory'] = this.settings.tempDirectory;
