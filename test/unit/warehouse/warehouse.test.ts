@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireWarehouseLock, ensureWarehouseId, pruneRuns, readCurrentRun, readWarehouseId, warehouseLayout, writeCurrentRun } from '../../../core/warehouse/index.js';
+import { queryRows, STORAGE_VERSION } from '../../../core/db/connection.js';
+import { acquireWarehouseLock, ensureWarehouseId, pruneRuns, readCurrentRun, readWarehouseId, RunDatabases, warehouseLayout, writeCurrentRun } from '../../../core/warehouse/index.js';
 import { makeWorkspace } from '../../support/workspace.js';
 
 describe('warehouse', () => {
@@ -66,5 +67,21 @@ describe('warehouse', () => {
     writeFileSync(path.join(root, 'warehouse.id'), 'not an id');
     expect(readWarehouseId(layout)).toBeUndefined();
     expect(() => ensureWarehouseId(layout)).toThrow(`${path.join(root, 'warehouse.id')} does not hold a warehouse id (wh- and 12 hex digits): delete it and restart the worker`);
+  });
+});
+
+describe('run database files', () => {
+  it('are written in the v1.5.0 storage format (faster string writes than the default v1.0.0)', async () => {
+    const layout = warehouseLayout(makeWorkspace());
+    const databases = new RunDatabases(layout, {});
+    try {
+      const tags = await databases.run('run-storage', null).withConnection((c) =>
+        queryRows<{ tags: { key: string; value: string }[] }>(c, { sql: 'SELECT tags FROM duckdb_databases() WHERE database_name = current_database()' }),
+      );
+      expect(STORAGE_VERSION).toBe('v1.5.0');
+      expect(tags[0]?.tags).toEqual([{ key: 'storage_version', value: 'v1.5.0+' }]);
+    } finally {
+      await databases.closeAll();
+    }
   });
 });
